@@ -1,0 +1,174 @@
+"""The ``aforo`` command line: run a scenario, or check one."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+import aforo
+from aforo.errors import AforoError
+
+DESCRIPTION = """\
+aforo simulates crowds in buildings when things go wrong: people as bodies that push
+(Helbing's social force with contact), venues with levels, stairs and doors, and
+the harm that follows. A scenario is a TOML file (see docs/scenario-format.md).
+
+examples:
+  aforo check scenarios/los-olivos/venue.toml
+  aforo run scenarios/los-olivos/venue.toml --out runs/los-olivos
+"""
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return args.handler(args)
+    except AforoError as exc:
+        errors.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return 2
+    except FileNotFoundError as exc:
+        errors.print(f"[bold red]error:[/] {exc.filename}: no such file", highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        errors.print("[yellow]interrupted: the run directory holds only .partial files[/]")
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aforo", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"aforo {aforo.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="simulate a scenario and write a run directory",
+        description="Simulate SCENARIO and write trajectories.parquet, passages.parquet, "
+        "summary.json, scenario.resolved.toml and provenance.json into DIR.",
+    )
+    run.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario file (.toml)")
+    run.add_argument("--out", type=Path, required=True, metavar="DIR", help="run directory to write")
+    run.add_argument("--overwrite", action="store_true", help="replace a finished run already in DIR")
+    run.add_argument("--seed", type=int, help="random seed (overrides [run] seed)")
+    run.add_argument("--duration", type=float, metavar="SECONDS", help="simulated time (overrides [run] duration)")
+    run.add_argument("--threads", type=int, metavar="N", help="worker threads (default: all cores)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(handler=_run)
+
+    check = sub.add_parser(
+        "check",
+        help="validate a scenario and describe its venue",
+        description="Validate SCENARIO (every problem is listed) and describe its levels, stairs, "
+        "doors, exits and populations, with the walking distance from each spawn area to a way out.",
+    )
+    check.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario file (.toml)")
+    check.set_defaults(handler=_check)
+    return parser
+
+
+def _load(path: Path):
+    from aforo.scenario import load
+
+    return load(path)
+
+
+def _run(args) -> int:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from aforo.engine.rundir import run_scenario
+
+    if args.threads:
+        import numba
+
+        numba.set_num_threads(max(1, min(args.threads, numba.config.NUMBA_NUM_THREADS)))
+    scenario = _load(args.scenario)
+    run = scenario.run
+    if args.seed is not None:
+        run = replace(run, seed=args.seed)
+    if args.duration is not None:
+        run = replace(run, duration=args.duration)
+    scenario = replace(scenario, run=run)
+    text = args.scenario.read_text(encoding="utf-8")
+    console.print(f"[bold]aforo[/] {aforo.__version__}: {scenario.name} — {scenario.agent_count} agents, "
+                  f"{run.duration:g} s at dt = {run.time_step:g} s")
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:.1f}/{task.total:.0f} s simulated"),
+        TextColumn("[dim]{task.fields[inside]}[/] inside"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=args.quiet,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("simulating", total=run.duration, inside=scenario.agent_count)
+        holder = {}
+
+        def progress(time_s: float) -> None:
+            sim = holder.get("sim")
+            bar.update(task, completed=time_s, inside=sim.active_count if sim else "?")
+
+        result = run_scenario(scenario, args.out, scenario_text=text, overwrite=args.overwrite, progress=progress)
+        holder["sim"] = result.simulation
+        bar.update(task, completed=result.simulation.time_s, inside=result.simulation.active_count)
+    _print_summary(result.summary, args.out)
+    return 0
+
+
+def _print_summary(summary: dict, out: Path) -> None:
+    table = Table(title=f"{summary['scenario']}: summary", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    evac = summary["evacuation_time_s"]
+    table.add_row("agents", str(summary["agents"]))
+    table.add_row("evacuated", f"{summary['evacuated']} ({summary['remaining']} still inside)")
+    table.add_row("evacuation time", f"{evac:.1f} s" if evac is not None else "not everyone left")
+    table.add_row("simulated", f"{summary['simulated_time_s']:.1f} s in {summary['wall_time_s']:.1f} s of wall time")
+    for o in summary["outlets"]:
+        flow = o["flow_per_s"]
+        flow_text = f", {flow:.2f} /s ({o['specific_flow_per_m_s']:.2f} /(m·s))" if flow else ""
+        table.add_row(f"{o['kind']} {o['name']}", f"{o['passages']} out, {o['width_m']:.2f} m, {o['state']}{flow_text}")
+    d = summary["peak_density"]
+    if d["agent"] >= 0:
+        table.add_row("peak density", f"{d['value_per_m2']:.1f} /m² at ({d['x_m']:.1f}, {d['y_m']:.1f}) on {d['space']}, t = {d['time_s']:.1f} s")
+    c = summary["peak_compression"]
+    if c["agent"] >= 0:
+        table.add_row("peak compression", f"{c['value_n_per_m']:.0f} N/m (agent {c['agent']}) at ({c['x_m']:.1f}, {c['y_m']:.1f}) on {c['space']}, t = {c['time_s']:.1f} s")
+    else:
+        table.add_row("peak compression", "0 N/m: no one was pressed")
+    diag = summary["diagnostics"]
+    if summary["messages_total"]:
+        table.add_row("[yellow]warnings[/]", f"{summary['messages_total']} (see summary.json)")
+    table.add_row("contact sub-steps", f"at most {diag['most_substeps_in_a_step']} in one step; wall guard reverted {diag['wall_reverts']} moves")
+    console.print(table)
+    console.print(f"written to [bold]{out}[/]: trajectories.parquet, passages.parquet, summary.json")
+
+
+def _check(args) -> int:
+    from aforo.venue import compile_venue
+    from aforo.venue.describe import describe
+
+    scenario = _load(args.scenario)
+    console.print(f"[green]✓[/] {args.scenario}: valid scenario [bold]{scenario.name}[/]")
+    venue = compile_venue(scenario)
+    for table in describe(venue):
+        console.print(table)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,248 @@
+"""The simulation: a venue, the agents' state, and the clock that advances them.
+
+Python drives frames (one recording interval at a time); inside a frame the compiled pipeline
+in :mod:`aforo.kernels.step` runs every outer step without returning. Between frames the engine
+drains line crossings (exits, doors, stair portals), turns kernel status flags into messages
+naming the agent, the place and the time, and hands the frame to its observers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from aforo.engine.state import AgentState, Scratch, kernel_parameters, spawn_agents
+from aforo.kernels.cells import build_wall_cells
+from aforo.kernels.constraints import LINE_COUNTER, LINE_EXIT
+from aforo.kernels.social_force import (
+    STATUS_NON_FINITE,
+    STATUS_PARTNER_OVERFLOW,
+    STATUS_WALL_PUSHED,
+    STATUS_WALL_REVERTED,
+)
+from aforo.kernels.step import advance
+from aforo.scenario.model import Scenario
+from aforo.venue.compiled import Venue, compile_venue, rebuild_for_doors
+
+# Neighbour cells are at least this large (m): twice the largest body radius plus the
+# interaction range covers every partner within the cutoff.
+_CELL_SLACK_M = 0.05
+
+
+class Observer(Protocol):
+    """Something that watches a run: called at the start, at every recorded frame, at the end."""
+
+    def on_start(self, sim: "Simulation") -> None: ...
+
+    def on_frame(self, sim: "Simulation") -> None: ...
+
+    def on_finish(self, sim: "Simulation") -> None: ...
+
+
+@dataclass(frozen=True)
+class Message:
+    """Something that went wrong for one agent, reported instead of aborting the run."""
+
+    time_s: float
+    agent: int
+    space: str
+    x_m: float
+    y_m: float
+    what: str
+
+
+@dataclass
+class Passage:
+    """One crossing of an exit or a door line."""
+
+    time_s: float
+    agent: int
+    line: str  # outlet or door name
+    direction: int  # +1 / −1 relative to the line's jamb order; exits always +1
+
+
+@dataclass
+class Diagnostics:
+    """Counts of the numeric safeguards that acted during a run."""
+
+    outer_steps: int = 0
+    substeps: int = 0
+    most_substeps_in_a_step: int = 0
+    wall_reverts: int = 0
+    wall_pushes: int = 0
+    non_finite_resets: int = 0
+    partner_overflows: int = 0
+
+
+@dataclass
+class Simulation:
+    """Build with ``Simulation.from_scenario``; run with :meth:`run` or :meth:`advance_frame`."""
+
+    scenario: Scenario
+    venue: Venue
+    state: AgentState
+    params: np.ndarray
+    step_index: int = 0
+    exit_time_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    exit_outlet: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    passages: list[Passage] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+
+    @staticmethod
+    def from_scenario(scenario: Scenario, venue: Venue | None = None) -> "Simulation":
+        venue = venue if venue is not None else compile_venue(scenario)
+        state = spawn_agents(scenario, venue)
+        sim = Simulation(
+            scenario=scenario,
+            venue=venue,
+            state=state,
+            params=kernel_parameters(scenario.physics),
+            exit_time_s=np.full(state.count, np.nan),
+            exit_outlet=np.full(state.count, -1, dtype=np.int64),
+        )
+        sim._prepare()
+        return sim
+
+    # -- clock ----------------------------------------------------------------------------
+    @property
+    def time_step_s(self) -> float:
+        return self.scenario.run.time_step
+
+    @property
+    def time_s(self) -> float:
+        return self.step_index * self.time_step_s
+
+    @property
+    def steps_per_frame(self) -> int:
+        run = self.scenario.run
+        return max(1, int(round(run.record_interval / run.time_step)))
+
+    @property
+    def active_count(self) -> int:
+        return int(self.state.active.sum())
+
+    # -- set-up ---------------------------------------------------------------------------
+    def _prepare(self) -> None:
+        n = self.state.count
+        self._scratch = Scratch.for_agents(n)
+        capacity = self.steps_per_frame * (n + 64)
+        self._events = (
+            np.zeros(capacity, np.int64),
+            np.zeros(capacity, np.int64),
+            np.zeros(capacity, np.int64),
+            np.zeros(capacity, np.int64),
+        )
+        self._build_venue_tuple()
+
+    def _build_venue_tuple(self) -> None:
+        v = self.venue
+        r_max = float(self.state.radius.max(initial=0.35))
+        cell = 2.0 * r_max + self.scenario.physics.interaction_range + _CELL_SLACK_M
+        x_min, y_min, x_max, y_max = v.bounds
+        x_min, y_min = x_min - cell, y_min - cell  # one cell of margin all round
+        n_cx = int(math.ceil((x_max + cell - x_min) / cell))
+        n_cy = int(math.ceil((y_max + cell - y_min) / cell))
+        wall_start, wall_ids = build_wall_cells(v.walls, x_min, y_min, cell, n_cx, n_cy)
+        g = v.nav_grid
+        self._venue_tuple = (
+            v.walls, v.wall_space, wall_start, wall_ids, v.space_link, v.space_plane,
+            v.space_uphill, v.space_factor_up, v.space_factor_down, v.lines, v.line_space,
+            v.line_kind, v.line_target, v.line_start, g.origin_x, g.origin_y, g.nx, g.ny,
+            g.offset, float(g.cell_size), v.field_direction(), x_min, y_min, cell, n_cx, n_cy,
+        )
+
+    def set_door_state(self, name: str, state: str) -> None:
+        """Open, close or lock a door now: walls, lines and fields are rebuilt."""
+        if name not in self.venue.door_states:
+            raise KeyError(f"no door named {name!r}; doors: {sorted(self.venue.door_states)}")
+        self.venue.door_states[name] = state
+        rebuild_for_doors(self.venue)
+        self._build_venue_tuple()
+
+    # -- stepping -------------------------------------------------------------------------
+    def advance_steps(self, n_steps: int) -> None:
+        """Advance ``n_steps`` outer steps and digest what happened."""
+        if n_steps <= 0:
+            return
+        capacity = self._events[0].size
+        if n_steps * (self.state.count + 64) > capacity:
+            raise ValueError(f"advance at most {self.steps_per_frame} steps per call")
+        n_events, substeps, most = advance(
+            n_steps, self.time_step_s, self.params, self.state.kernel_tuple(), self._venue_tuple,
+            self._scratch.kernel_tuple(), self._events, 0, self.step_index,
+        )
+        if n_events < 0:  # cannot happen with the capacity above; a bug if it does
+            raise RuntimeError("line-crossing buffer overflowed")
+        self.step_index += n_steps
+        d = self.diagnostics
+        d.outer_steps += n_steps
+        d.substeps += substeps
+        d.most_substeps_in_a_step = max(d.most_substeps_in_a_step, most)
+        self._digest_events(n_events)
+        self._digest_status()
+
+    def advance_frame(self) -> None:
+        self.advance_steps(self.steps_per_frame)
+
+    def _digest_events(self, n_events: int) -> None:
+        agent, line, sign, step = (a[:n_events] for a in self._events)
+        v = self.venue
+        for a, l, sg, st in zip(agent.tolist(), line.tolist(), sign.tolist(), step.tolist()):
+            kind = int(v.line_kind[l])
+            t = (st + 1) * self.time_step_s
+            target = int(v.line_target[l])
+            if kind == LINE_EXIT:
+                self.exit_time_s[a] = t
+                self.exit_outlet[a] = target
+                self.passages.append(Passage(t, a, v.outlets[target].name, 1))
+            elif kind == LINE_COUNTER:  # an interior door
+                self.passages.append(Passage(t, a, v.interior_doors[target].name, sg))
+
+    def _digest_status(self) -> None:
+        status = self.state.status
+        flagged = np.flatnonzero(status)
+        if flagged.size == 0:
+            return
+        d = self.diagnostics
+        d.wall_reverts += int(np.count_nonzero(status & STATUS_WALL_REVERTED))
+        d.wall_pushes += int(np.count_nonzero(status & STATUS_WALL_PUSHED))
+        d.partner_overflows += int(np.count_nonzero(status & STATUS_PARTNER_OVERFLOW))
+        for i in np.flatnonzero(status & STATUS_NON_FINITE):
+            d.non_finite_resets += 1
+            self.messages.append(self._message(int(i), "state became non-finite; reset to its last position at rest"))
+        status[:] = 0
+
+    def _message(self, agent: int, what: str) -> Message:
+        s = self.state
+        return Message(
+            self.time_s, agent, self.venue.space_names[int(s.space[agent])],
+            float(s.pos_x[agent]), float(s.pos_y[agent]), what,
+        )
+
+    # -- running --------------------------------------------------------------------------
+    def run(self, observers: tuple[Observer, ...] = (), progress=None) -> None:
+        """Run to the scenario's duration (or until everyone has left, if so configured).
+
+        ``progress`` is called with the simulated time after each frame (for progress bars).
+        """
+        run = self.scenario.run
+        total_steps = int(round(run.duration / run.time_step))
+        for obs in observers:
+            obs.on_start(self)
+        for obs in observers:
+            obs.on_frame(self)
+        while self.step_index < total_steps:
+            n = min(self.steps_per_frame, total_steps - self.step_index)
+            self.advance_steps(n)
+            for obs in observers:
+                obs.on_frame(self)
+            if progress is not None:
+                progress(self.time_s)
+            if run.stop_when_empty and self.active_count == 0:
+                break
+        for obs in observers:
+            obs.on_finish(self)

@@ -1,0 +1,173 @@
+"""Agent state as a structure of arrays, and the tuples the step kernel reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from aforo.engine.spawn import place
+from aforo.kernels.social_force import (
+    MAX_STIFF_PARTNERS,
+    MAX_STIFF_WALLS,
+    N_PARAMS,
+    P_A,
+    P_B,
+    P_CLEARANCE,
+    P_K,
+    P_KAPPA,
+    P_MARGIN,
+    P_MAX_DZ,
+    P_MAX_SUBSTEPS,
+    P_RANGE,
+    P_STABILITY,
+)
+from aforo.scenario.model import PhysicsParameters, Scenario
+from aforo.venue.compiled import JOIN_MAX_DZ_M, Venue
+
+# Pairs closer than this gap (m) are integrated in contact sub-steps: a pair closing at 2.6 m/s
+# (two people running at each other) covers it in one 0.01 s step, so contact never starts
+# unseen between two outer steps.
+CONTACT_MARGIN_M = 0.03
+
+
+@dataclass
+class AgentState:
+    """One entry per agent, in index order; agents that left keep their slot with active False."""
+
+    pos_x: np.ndarray  # m
+    pos_y: np.ndarray  # m
+    vel_x: np.ndarray  # m/s
+    vel_y: np.ndarray  # m/s
+    radius: np.ndarray  # m
+    mass: np.ndarray  # kg
+    desired_speed: np.ndarray  # m/s on level ground
+    relaxation_time: np.ndarray  # s
+    space: np.ndarray  # int64 index into venue.space_names
+    elevation: np.ndarray  # m
+    active: np.ndarray  # bool: still in the venue
+    field_of_agent: np.ndarray  # int64 index of the navigation field the agent follows
+    dir_x: np.ndarray  # desired direction (unit)
+    dir_y: np.ndarray
+    status: np.ndarray  # int64 bit flags set by kernels (see kernels.social_force STATUS_*)
+    contact_force: np.ndarray  # N, sum of body compression forces k·g on the agent (mean over the step)
+    population: np.ndarray  # int64 index into scenario.populations
+    headway_time: np.ndarray  # s; 0 = pushes (competitive), > 0 = keeps a headway (orderly)
+
+    @property
+    def count(self) -> int:
+        return int(self.pos_x.size)
+
+    @property
+    def compression(self) -> np.ndarray:
+        """Helbing's injury measure (N/m): radial contact force over the body's circumference."""
+        return self.contact_force / (2.0 * np.pi * self.radius)
+
+    def kernel_tuple(self) -> tuple:
+        """The agents tuple in the order ``kernels.step.advance`` unpacks it."""
+        return (
+            self.pos_x, self.pos_y, self.vel_x, self.vel_y, self.radius, self.mass,
+            self.desired_speed, self.relaxation_time, self.space, self.elevation, self.active,
+            self.field_of_agent, self.dir_x, self.dir_y, self.status, self.contact_force,
+            self.headway_time,
+        )
+
+    def copy(self) -> "AgentState":
+        return AgentState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+
+
+def spawn_agents(scenario: Scenario, venue: Venue) -> AgentState:
+    """Draw every population's agents (seeded) and place them without overlap."""
+    columns: dict[str, list[np.ndarray]] = {k: [] for k in ("x", "y", "r", "m", "v0", "tau", "space", "pop", "headway")}
+    for index, pop in enumerate(scenario.populations):
+        seed = pop.seed if pop.seed is not None else (scenario.run.seed, index)
+        rng = np.random.default_rng(seed)
+        s = venue.space_index(pop.space)
+        radius = pop.radius.sample(rng, pop.count)
+        positions = place(pop, venue.space_areas[s], rng, float(radius.max(initial=0.0)))
+        columns["x"].append(positions[:, 0])
+        columns["y"].append(positions[:, 1])
+        columns["r"].append(radius)
+        columns["m"].append(pop.mass.sample(rng, pop.count))
+        columns["v0"].append(pop.desired_speed.sample(rng, pop.count))
+        columns["tau"].append(pop.relaxation_time.sample(rng, pop.count))
+        columns["space"].append(np.full(pop.count, s, dtype=np.int64))
+        columns["pop"].append(np.full(pop.count, index, dtype=np.int64))
+        columns["headway"].append(np.full(pop.count, 0.0 if pop.pushing else pop.headway_time))
+    joined = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in columns.items()}
+    n = joined["x"].size
+    space = joined["space"].astype(np.int64)
+    pos_x = joined["x"].astype(np.float64)
+    pos_y = joined["y"].astype(np.float64)
+    plane = venue.space_plane[space] if n else np.zeros((0, 3))
+    return AgentState(
+        pos_x=pos_x,
+        pos_y=pos_y,
+        vel_x=np.zeros(n),
+        vel_y=np.zeros(n),
+        radius=joined["r"].astype(np.float64),
+        mass=joined["m"].astype(np.float64),
+        desired_speed=joined["v0"].astype(np.float64),
+        relaxation_time=joined["tau"].astype(np.float64),
+        space=space,
+        elevation=plane[:, 0] + plane[:, 1] * pos_x + plane[:, 2] * pos_y,
+        active=np.ones(n, dtype=np.bool_),
+        field_of_agent=np.zeros(n, dtype=np.int64),
+        dir_x=np.zeros(n),
+        dir_y=np.zeros(n),
+        status=np.zeros(n, dtype=np.int64),
+        contact_force=np.zeros(n),
+        population=joined["pop"].astype(np.int64),
+        headway_time=joined["headway"].astype(np.float64),
+    )
+
+
+def kernel_parameters(physics: PhysicsParameters) -> np.ndarray:
+    """The float64 parameter vector of the force kernels (layout in kernels.social_force)."""
+    params = np.zeros(N_PARAMS)
+    params[P_A] = physics.social_repulsion_strength
+    params[P_B] = physics.social_repulsion_range
+    params[P_K] = physics.body_stiffness
+    params[P_KAPPA] = physics.sliding_friction
+    params[P_RANGE] = physics.interaction_range
+    params[P_MARGIN] = CONTACT_MARGIN_M
+    params[P_MAX_DZ] = JOIN_MAX_DZ_M
+    params[P_CLEARANCE] = physics.wall_clearance_fraction
+    params[P_STABILITY] = physics.contact_stability
+    params[P_MAX_SUBSTEPS] = physics.max_substeps
+    return params
+
+
+@dataclass
+class Scratch:
+    """Work arrays reused every step (allocated once per run)."""
+
+    old_x: np.ndarray
+    old_y: np.ndarray
+    smooth_fx: np.ndarray
+    smooth_fy: np.ndarray
+    stiff_partners: np.ndarray
+    n_stiff: np.ndarray
+    stiff_walls: np.ndarray
+    n_stiff_walls: np.ndarray
+    contact_rate: np.ndarray
+    acc_x: np.ndarray
+    acc_y: np.ndarray
+    radial_sum: np.ndarray
+    speed_now: np.ndarray
+    gap_ahead: np.ndarray
+
+    @staticmethod
+    def for_agents(n: int) -> "Scratch":
+        z = lambda: np.zeros(n)  # noqa: E731
+        return Scratch(
+            old_x=z(), old_y=z(), smooth_fx=z(), smooth_fy=z(),
+            stiff_partners=np.zeros((n, MAX_STIFF_PARTNERS), dtype=np.int64),
+            n_stiff=np.zeros(n, dtype=np.int64),
+            stiff_walls=np.zeros((n, MAX_STIFF_WALLS), dtype=np.int64),
+            n_stiff_walls=np.zeros(n, dtype=np.int64),
+            contact_rate=z(), acc_x=z(), acc_y=z(), radial_sum=z(), speed_now=z(), gap_ahead=z(),
+        )
+
+    def kernel_tuple(self) -> tuple:
+        return tuple(getattr(self, f.name) for f in fields(self))

@@ -1,0 +1,203 @@
+"""Hard walls, line crossings and numeric health: what keeps a run valid whatever the forces do.
+
+Walls in the force law are soft (a body can be pressed into them). These kernels make them hard:
+after each outer step, an agent whose path crossed a wall is put back where it was, and an agent
+closer to a wall than its clearance is pushed out along the wall normal. The guarantee is simple:
+an agent's centre never crosses a wall segment, so it never leaves walkable space.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from aforo.kernels.geometry import closest_point_on_segment, segments_cross, side_of_line
+from aforo.kernels.social_force import STATUS_NON_FINITE, STATUS_WALL_PUSHED, STATUS_WALL_REVERTED
+
+LINE_PORTAL = 0  # crossing moves the agent into line_target's space
+LINE_EXIT = 1  # crossing removes the agent; line_target is the exit's index
+LINE_COUNTER = 2  # crossing is only counted (open doors); line_target is the door's index
+
+
+@njit(cache=True)
+def _crosses_any_wall(ox, oy, px, py, s, c, walls, wall_space, wall_cell_start, wall_cell_ids):
+    for slot in range(wall_cell_start[c], wall_cell_start[c + 1]):
+        w = wall_cell_ids[slot]
+        if wall_space[w] != s:
+            continue
+        if segments_cross(ox, oy, px, py, walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3]):
+            return True
+    return False
+
+
+@njit(cache=True, parallel=True)
+def enforce_walls(
+    old_x, old_y, pos_x, pos_y, vel_x, vel_y, radius, space, active, agent_cell,
+    walls, wall_space, wall_cell_start, wall_cell_ids, clearance_fraction, status,
+):
+    """Keep every centre inside walkable space and at least clearance·r from walls.
+
+    ``agent_cell`` is the cell of the old position; a step is far shorter than a cell, so the old
+    cell's wall list holds every wall the path can meet.
+    """
+    for i in prange(pos_x.size):
+        if not active[i]:
+            continue
+        s = space[i]
+        c = agent_cell[i]
+        ox = old_x[i]
+        oy = old_y[i]
+        if _crosses_any_wall(ox, oy, pos_x[i], pos_y[i], s, c, walls, wall_space, wall_cell_start, wall_cell_ids):
+            pos_x[i] = ox
+            pos_y[i] = oy
+            vel_x[i] = 0.0
+            vel_y[i] = 0.0
+            status[i] |= STATUS_WALL_REVERTED
+            continue
+        clearance = clearance_fraction * radius[i]
+        for _ in range(3):  # a few passes settle concave corners
+            moved = False
+            for slot in range(wall_cell_start[c], wall_cell_start[c + 1]):
+                w = wall_cell_ids[slot]
+                if wall_space[w] != s:
+                    continue
+                px = pos_x[i]
+                py = pos_y[i]
+                qx, qy = closest_point_on_segment(px, py, walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3])
+                dx = px - qx
+                dy = py - qy
+                dist = math.sqrt(dx * dx + dy * dy)
+                if dist >= clearance or dist <= 1e-12:
+                    continue
+                nx = dx / dist
+                ny = dy / dist
+                pos_x[i] = qx + nx * clearance
+                pos_y[i] = qy + ny * clearance
+                inward = vel_x[i] * nx + vel_y[i] * ny
+                if inward < 0.0:  # remove the velocity component into the wall
+                    vel_x[i] -= inward * nx
+                    vel_y[i] -= inward * ny
+                moved = True
+            if not moved:
+                break
+            status[i] |= STATUS_WALL_PUSHED
+        # A push must not carry the centre across another wall (possible in acute corners).
+        if _crosses_any_wall(ox, oy, pos_x[i], pos_y[i], s, c, walls, wall_space, wall_cell_start, wall_cell_ids):
+            pos_x[i] = ox
+            pos_y[i] = oy
+            vel_x[i] = 0.0
+            vel_y[i] = 0.0
+            status[i] |= STATUS_WALL_REVERTED
+
+
+@njit(cache=True, parallel=True)
+def guard_non_finite(old_x, old_y, pos_x, pos_y, vel_x, vel_y, active, status):
+    """Put an agent whose state became NaN or infinite back where it was, at rest, and flag it."""
+    for i in prange(pos_x.size):
+        if not active[i]:
+            continue
+        if not (
+            math.isfinite(pos_x[i]) and math.isfinite(pos_y[i])
+            and math.isfinite(vel_x[i]) and math.isfinite(vel_y[i])
+        ):
+            pos_x[i] = old_x[i]
+            pos_y[i] = old_y[i]
+            vel_x[i] = 0.0
+            vel_y[i] = 0.0
+            status[i] |= STATUS_NON_FINITE
+
+
+@njit(cache=True)
+def cross_lines(
+    old_x, old_y, pos_x, pos_y, space, active, lines, line_space, line_kind, line_target,
+    line_start, event_agent, event_line, event_sign, n_events,
+):
+    """Apply portal and exit crossings and record every crossing of a line of the agent's space.
+
+    Lines of space s are lines[line_start[s]:line_start[s+1]]. A crossing's sign is +1 when the
+    agent moved from the left of the line's direction (x1,y1)→(x2,y2) to its right. Events go to
+    the preallocated event arrays from index n_events; returns the new count (events beyond the
+    arrays' capacity are dropped and counted as −1 in the return: the caller sizes them).
+    """
+    capacity = event_agent.size
+    count = n_events
+    overflow = False
+    for i in range(pos_x.size):
+        if not active[i]:
+            continue
+        s = space[i]
+        ox = old_x[i]
+        oy = old_y[i]
+        px = pos_x[i]
+        py = pos_y[i]
+        for l in range(line_start[s], line_start[s + 1]):
+            ax = lines[l, 0]
+            ay = lines[l, 1]
+            bx = lines[l, 2]
+            by = lines[l, 3]
+            if not segments_cross(ox, oy, px, py, ax, ay, bx, by):
+                continue
+            before = side_of_line(ax, ay, bx, by, ox, oy)
+            after = side_of_line(ax, ay, bx, by, px, py)
+            if before == after or after == 0:
+                continue  # touched without passing
+            if count < capacity:
+                event_agent[count] = i
+                event_line[count] = l
+                event_sign[count] = 1 if before > 0 else -1
+                count += 1
+            else:
+                overflow = True
+            kind = line_kind[l]
+            if kind == LINE_PORTAL:
+                space[i] = line_target[l]
+                break
+            if kind == LINE_EXIT:
+                active[i] = False
+                break
+    return -1 if overflow else count
+
+
+@njit(cache=True, parallel=True)
+def update_elevation(pos_x, pos_y, space, active, space_plane, elevation):
+    """Elevation of each agent from its space's plane z = z0 + gx·x + gy·y (levels are flat)."""
+    for i in prange(pos_x.size):
+        if active[i]:
+            s = space[i]
+            elevation[i] = space_plane[s, 0] + space_plane[s, 1] * pos_x[i] + space_plane[s, 2] * pos_y[i]
+
+
+@njit(cache=True, parallel=True)
+def desired_directions(
+    pos_x, pos_y, space, active, field_of_agent, grid_origin_x, grid_origin_y, grid_nx, grid_ny,
+    grid_offset, cell_size, field_direction, space_uphill, space_factor_up, space_factor_down,
+    desired_speed, dir_x, dir_y, speed_now,
+):
+    """Desired direction from the agent's navigation field, and its speed after stair factors.
+
+    Where the agent's raster cell has no direction (a wall cell, rounding at a boundary), the
+    previous direction is kept: the hard-wall guard keeps centres off walls, so this is rare.
+    """
+    for i in prange(pos_x.size):
+        if not active[i]:
+            continue
+        s = space[i]
+        ix = int(math.floor((pos_x[i] - grid_origin_x[s]) / cell_size))
+        iy = int(math.floor((pos_y[i] - grid_origin_y[s]) / cell_size))
+        if 0 <= ix < grid_nx[s] and 0 <= iy < grid_ny[s]:
+            cell = grid_offset[s] + iy * grid_nx[s] + ix
+            f = field_of_agent[i]
+            ex = field_direction[f, cell, 0]
+            ey = field_direction[f, cell, 1]
+            if ex != 0.0 or ey != 0.0:
+                dir_x[i] = ex
+                dir_y[i] = ey
+        up = dir_x[i] * space_uphill[s, 0] + dir_y[i] * space_uphill[s, 1]
+        if up > 0.0:
+            speed_now[i] = desired_speed[i] * space_factor_up[s]
+        elif up < 0.0:
+            speed_now[i] = desired_speed[i] * space_factor_down[s]
+        else:
+            speed_now[i] = desired_speed[i]

@@ -1,0 +1,132 @@
+"""The step pipeline, compiled: ``advance`` runs whole outer steps without returning to Python.
+
+One outer step of length dt is this fixed sequence of stages (docs/physics.md explains each):
+
+1. ``cells``       agents binned on the plan grid (counting sort, deterministic order)
+2. ``directions``  desired direction from the agent's navigation field; stair speed factor
+3. ``forces``      smooth social forces once; stiff pairs and walls listed; contact rate;
+                   orderly walkers slow to the free gap ahead (headway rule)
+4. ``integrate``   free agents: one symplectic Euler step of dt; stiff agents: n sub-steps of
+                   dt/n with the full contact law, n from the largest contact rate
+5. ``walls``       hard-wall guard: no centre crosses a wall; clearance restored
+6. ``health``      non-finite states put back and flagged (a run never dies of one agent)
+7. ``lines``       portal crossings change space; exit crossings remove; door crossings counted
+8. ``elevation``   z from the space's plane
+
+Arguments are grouped in tuples (agents, venue, scratch, events) so the signature stays readable;
+their layouts are built in :mod:`aforo.engine.state` and :mod:`aforo.venue.compiled`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from aforo.kernels.cells import build_agent_cells
+from aforo.kernels.constraints import (
+    cross_lines,
+    desired_directions,
+    enforce_walls,
+    guard_non_finite,
+    update_elevation,
+)
+from aforo.kernels.social_force import (
+    P_CLEARANCE,
+    apply_headway,
+    P_MAX_SUBSTEPS,
+    P_STABILITY,
+    free_accelerations,
+    kick_drift,
+    smooth_forces,
+    split_stiff,
+    stiff_accelerations,
+    substep_count,
+)
+
+
+@njit(cache=True)
+def advance(n_steps, dt, params, agents, venue, scratch, events, n_events, first_step):
+    """Run ``n_steps`` outer steps in place. Returns (n_events, total sub-steps, most in a step).
+
+    ``n_events`` is −1 on return if the event buffers overflowed (the caller drains them every
+    call and sizes them for the worst case, so this signals a bug, not a crowd).
+    """
+    (pos_x, pos_y, vel_x, vel_y, radius, mass, desired_speed, relaxation_time, space, elevation,
+     active, field_of_agent, dir_x, dir_y, status, contact_force, headway_time) = agents
+    (walls, wall_space, wall_cell_start, wall_cell_ids, space_link, space_plane, space_uphill,
+     space_factor_up, space_factor_down, lines, line_space, line_kind, line_target, line_start,
+     grid_origin_x, grid_origin_y, grid_nx, grid_ny, grid_offset, nav_cell_size, field_direction,
+     x_min, y_min, cell_size, n_cells_x, n_cells_y) = venue
+    (old_x, old_y, smooth_fx, smooth_fy, stiff_partners, n_stiff, stiff_walls, n_stiff_walls,
+     contact_rate, acc_x, acc_y, radial_sum, speed_now, gap_ahead) = scratch
+    event_agent, event_line, event_sign, event_step = events
+
+    total_substeps = 0
+    most_substeps = 0
+    for step in range(n_steps):
+        old_x[:] = pos_x
+        old_y[:] = pos_y
+        # 1. cells
+        cell_start, cell_agents, agent_cell = build_agent_cells(
+            pos_x, pos_y, active, x_min, y_min, cell_size, n_cells_x, n_cells_y
+        )
+        # 2. directions
+        desired_directions(
+            pos_x, pos_y, space, active, field_of_agent, grid_origin_x, grid_origin_y, grid_nx,
+            grid_ny, grid_offset, nav_cell_size, field_direction, space_uphill, space_factor_up,
+            space_factor_down, desired_speed, dir_x, dir_y, speed_now,
+        )
+        # 3. forces
+        smooth_forces(
+            pos_x, pos_y, vel_x, vel_y, radius, mass, space, elevation, active,
+            cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y,
+            walls, wall_space, wall_cell_start, wall_cell_ids, space_link, params, dir_x, dir_y,
+            smooth_fx, smooth_fy, stiff_partners, n_stiff, stiff_walls, n_stiff_walls, contact_rate,
+            gap_ahead, status,
+        )
+        apply_headway(active, gap_ahead, headway_time, speed_now)
+        # 4. integrate
+        stiff_ids, free_ids, rate = split_stiff(active, n_stiff, n_stiff_walls, contact_rate)
+        free_accelerations(
+            free_ids, vel_x, vel_y, mass, speed_now, relaxation_time, dir_x, dir_y,
+            smooth_fx, smooth_fy, acc_x, acc_y,
+        )
+        kick_drift(free_ids, pos_x, pos_y, vel_x, vel_y, acc_x, acc_y, dt)
+        n_sub = substep_count(dt, rate, params[P_STABILITY], int(params[P_MAX_SUBSTEPS]))
+        if stiff_ids.size == 0:
+            n_sub = 0
+        h = dt / max(n_sub, 1)
+        for i in range(pos_x.size):
+            radial_sum[i] = 0.0
+        for _ in range(n_sub):
+            stiff_accelerations(
+                stiff_ids, pos_x, pos_y, vel_x, vel_y, radius, mass, speed_now, relaxation_time,
+                dir_x, dir_y, smooth_fx, smooth_fy, stiff_partners, n_stiff, walls, stiff_walls,
+                n_stiff_walls, params, acc_x, acc_y, radial_sum,
+            )
+            kick_drift(stiff_ids, pos_x, pos_y, vel_x, vel_y, acc_x, acc_y, h)
+        total_substeps += n_sub
+        if n_sub > most_substeps:
+            most_substeps = n_sub
+        for i in range(pos_x.size):
+            contact_force[i] = radial_sum[i] / n_sub if n_sub > 0 else 0.0
+        # 5. walls
+        enforce_walls(
+            old_x, old_y, pos_x, pos_y, vel_x, vel_y, radius, space, active, agent_cell,
+            walls, wall_space, wall_cell_start, wall_cell_ids, params[P_CLEARANCE], status,
+        )
+        # 6. health
+        guard_non_finite(old_x, old_y, pos_x, pos_y, vel_x, vel_y, active, status)
+        # 7. lines
+        before = n_events
+        n_events = cross_lines(
+            old_x, old_y, pos_x, pos_y, space, active, lines, line_space, line_kind, line_target,
+            line_start, event_agent, event_line, event_sign, n_events,
+        )
+        if n_events < 0:
+            return -1, total_substeps, most_substeps
+        for e in range(before, n_events):
+            event_step[e] = first_step + step
+        # 8. elevation
+        update_elevation(pos_x, pos_y, space, active, space_plane, elevation)
+    return n_events, total_substeps, most_substeps

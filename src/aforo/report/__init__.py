@@ -1,0 +1,1 @@
+"""Presentation of scenarios and runs: tables for the terminal, reports."""

@@ -1,0 +1,297 @@
+"""The frozen scenario model: what a scenario file (or the Python API) describes.
+
+Plain data, SI units, no behaviour beyond small derived properties. Objects are validated once,
+by :func:`aforo.scenario.validate.validate` (called by the loader and by ``Scenario.build``);
+everything downstream may assume they are consistent.
+
+Coordinates are metres in plan (x east, y north); elevations are metres above the lowest datum.
+A ring is a tuple of (x, y) vertices, not closed (the last vertex is not the first repeated).
+A segment is a pair of (x, y) points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+Point = tuple[float, float]
+Ring = tuple[Point, ...]
+Segment = tuple[Point, Point]
+
+DoorState = Literal["open", "closed", "locked"]
+DOOR_STATES: tuple[str, ...] = ("open", "closed", "locked")
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A per-agent quantity: fixed, uniform on [low, high], or normal truncated to [low, high].
+
+    ``kind`` is "fixed" (uses ``value``), "uniform" (``low``, ``high``) or "normal" (``mean``,
+    ``std``, optional ``low``/``high`` truncation, sampled by rejection).
+    """
+
+    kind: Literal["fixed", "uniform", "normal"] = "fixed"
+    value: float = 0.0
+    low: float | None = None
+    high: float | None = None
+    mean: float = 0.0
+    std: float = 0.0
+
+    @staticmethod
+    def fixed(value: float) -> "Distribution":
+        return Distribution(kind="fixed", value=float(value))
+
+    def sample(self, rng: np.random.Generator, count: int) -> np.ndarray:
+        """Draw ``count`` values (float64)."""
+        if self.kind == "fixed":
+            return np.full(count, self.value, dtype=np.float64)
+        if self.kind == "uniform":
+            return rng.uniform(self.low, self.high, size=count)
+        low = -np.inf if self.low is None else self.low
+        high = np.inf if self.high is None else self.high
+        out = np.empty(count, dtype=np.float64)
+        filled = 0
+        while filled < count:  # truncated normal by rejection; validation keeps [low, high] sane
+            draw = rng.normal(self.mean, self.std, size=2 * (count - filled) + 8)
+            draw = draw[(draw >= low) & (draw <= high)][: count - filled]
+            out[filled : filled + draw.size] = draw
+            filled += draw.size
+        return out
+
+    @property
+    def minimum(self) -> float:
+        """Smallest value that can be drawn (−inf for an untruncated normal)."""
+        if self.kind == "fixed":
+            return self.value
+        if self.kind == "uniform":
+            return float(self.low)
+        return -np.inf if self.low is None else float(self.low)
+
+    @property
+    def maximum(self) -> float:
+        """Largest value that can be drawn (+inf for an untruncated normal)."""
+        if self.kind == "fixed":
+            return self.value
+        if self.kind == "uniform":
+            return float(self.high)
+        return np.inf if self.high is None else float(self.high)
+
+    @property
+    def typical(self) -> float:
+        """A representative value (the fixed value, the mid-range, or the mean)."""
+        if self.kind == "fixed":
+            return self.value
+        if self.kind == "uniform":
+            return 0.5 * (float(self.low) + float(self.high))
+        return self.mean
+
+
+@dataclass(frozen=True)
+class Door:
+    """An opening with a state, between two parts of a level or from a level to the outside.
+
+    ``jambs`` are the two jamb points; both lie on walls of the level. A door whose segment lies
+    along the level's outer boundary leads outside: when open, agents leave through it (it acts
+    as an exit). A door across a gap inside the level joins two areas; when closed or locked it
+    is a wall.
+    """
+
+    name: str
+    level: str
+    jambs: Segment
+    state: DoorState = "open"
+
+    @property
+    def clear_width(self) -> float:
+        """Clear width of the opening (m): the distance between the jambs."""
+        (x1, y1), (x2, y2) = self.jambs
+        return float(np.hypot(x2 - x1, y2 - y1))
+
+
+@dataclass(frozen=True)
+class Exit:
+    """A permanently open opening on a level's outer boundary where agents leave the simulation."""
+
+    name: str
+    level: str
+    segment: Segment
+
+    @property
+    def width(self) -> float:
+        """Width of the exit (m)."""
+        (x1, y1), (x2, y2) = self.segment
+        return float(np.hypot(x2 - x1, y2 - y1))
+
+
+@dataclass(frozen=True)
+class Level:
+    """A floor at one elevation: walkable polygons with obstacles (holes), its doors and exits.
+
+    The walkable area is the union of ``walkable`` minus the union of ``obstacles``.
+    """
+
+    name: str
+    elevation: float
+    walkable: tuple[Ring, ...]
+    obstacles: tuple[Ring, ...] = ()
+    doors: tuple[Door, ...] = ()
+    exits: tuple[Exit, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stair:
+    """A flight joining a lower and an upper level.
+
+    ``footprint`` is the flight in plan. ``lower_edge`` and ``upper_edge`` are where it meets each
+    level: each lies on the footprint's boundary and on the boundary of that level's walkable area,
+    and is open (agents cross it). The other footprint edges are walls. Elevation varies linearly
+    from the lower edge (lower level's elevation) to the upper edge (upper level's elevation).
+    ``steps * rise`` equals the difference of the two levels' elevations.
+
+    Horizontal walking speed on the flight is the agent's desired speed times
+    ``speed_factor_up`` or ``speed_factor_down``.
+    """
+
+    name: str
+    lower_level: str
+    upper_level: str
+    footprint: Ring
+    lower_edge: Segment
+    upper_edge: Segment
+    steps: int
+    rise: float  # m per step (riser height)
+    # Defaults: horizontal stair speeds over a 1.34 m/s level speed. Up: Weidmann's 0.61 m/s;
+    # down: 0.65 m/s as in JuPedSim's RiMEA 3 port (shared/reference/crowd-physics.md, "Stairs").
+    speed_factor_up: float = 0.61 / 1.34
+    speed_factor_down: float = 0.65 / 1.34
+
+    @property
+    def run_length(self) -> float:
+        """Horizontal distance between the midpoints of the two edges (m)."""
+        (a, b), (c, d) = self.lower_edge, self.upper_edge
+        lx, ly = 0.5 * (a[0] + b[0]), 0.5 * (a[1] + b[1])
+        ux, uy = 0.5 * (c[0] + d[0]), 0.5 * (c[1] + d[1])
+        return float(np.hypot(ux - lx, uy - ly))
+
+
+@dataclass(frozen=True)
+class Population:
+    """A group of agents placed at random (seeded) in a spawn area at the start.
+
+    ``space`` names a level or a stair. ``spawn`` is a ring inside that space; ``None`` means the
+    whole walkable area of the space.
+    """
+
+    name: str
+    space: str
+    count: int
+    spawn: Ring | None = None
+    # Body radius (m). Weidmann's largest density, 5.4 /m² (crowd-physics.md), is hexagonal
+    # packing of touching discs of radius 0.21 m, and crush densities of 6–8 /m² need bodies
+    # that small or compressed; HFV 2000's 0.25–0.35 m packs at most 3.2–4.6 /m². Shoulder
+    # half-widths of adults lie near 0.2–0.25 m. Set HFV's range explicitly to reproduce HFV.
+    radius: Distribution = Distribution(kind="uniform", low=0.2, high=0.25)
+    # Desired speed (m/s): Weidmann 1993, free speed 1.34 m/s, sd 0.26 (crowd-physics.md).
+    desired_speed: Distribution = Distribution(kind="normal", mean=1.34, std=0.26, low=0.5, high=2.2)
+    mass: Distribution = Distribution(kind="fixed", value=80.0)  # kg, HFV 2000
+    relaxation_time: Distribution = Distribution(kind="fixed", value=0.5)  # s, HFV 2000
+    seed: int | None = None  # None: derived from the run seed and the population's index
+    # Orderly walkers keep a time headway to the body ahead (desired speed ≤ gap / headway_time,
+    # the collision-free speed rule of Tordeux, Chraibi & Seyfried 2016, T ≈ 1 s) and so do not
+    # push; with ``pushing = true`` they drive with the full HFV force m v0/τ however blocked,
+    # as a competitive or panicking crowd does (Helbing et al. 2000).
+    pushing: bool = False
+    # s. 0.5 s with the default radii puts hexagonal crowds on Weidmann's speed–density curve
+    # (gap/T: 0.62 m/s at 2 /m², 0.34 at 3, 0.17 at 4; Weidmann 0.61, 0.33, 0.16): docs/physics.md.
+    headway_time: float = 0.5
+
+
+@dataclass(frozen=True)
+class PhysicsParameters:
+    """Helbing–Farkas–Vicsek 2000 social force with contact; defaults from crowd-physics.md."""
+
+    social_repulsion_strength: float = 2000.0  # A (N)
+    social_repulsion_range: float = 0.08  # B (m)
+    body_stiffness: float = 1.2e5  # k (kg/s²)
+    sliding_friction: float = 2.4e5  # κ (kg/(m·s))
+    # Pairs further apart than r_i + r_j + interaction_range (m) are ignored: there the social
+    # repulsion A·exp(−gap/B) is below 2000·exp(−0.6/0.08) ≈ 1.1 N, under 1 % of the driving force.
+    interaction_range: float = 0.6
+    # Hard wall: an agent's centre is kept at least this fraction of its radius from any wall.
+    wall_clearance_fraction: float = 0.5
+    # Contact sub-stepping: the stiff (touching) part is integrated in sub-steps so that
+    # sub_step × (largest contact rate) stays below this number (see docs/physics.md).
+    contact_stability: float = 0.25
+    max_substeps: int = 200
+
+
+@dataclass(frozen=True)
+class NavigationSettings:
+    cell_size: float = 0.1  # m, raster resolution of the distance fields
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    duration: float = 300.0  # s simulated
+    time_step: float = 0.01  # s, outer step; contact is sub-stepped inside it
+    record_interval: float = 0.1  # s between recorded frames
+    seed: int = 0
+    # Stop early once every agent has left (True) or always run to ``duration`` (False).
+    stop_when_empty: bool = True
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole scenario. Build one with :func:`aforo.scenario.load` or ``Scenario.build``."""
+
+    name: str
+    levels: tuple[Level, ...]
+    stairs: tuple[Stair, ...] = ()
+    populations: tuple[Population, ...] = ()
+    run: RunSettings = field(default_factory=RunSettings)
+    physics: PhysicsParameters = field(default_factory=PhysicsParameters)
+    navigation: NavigationSettings = field(default_factory=NavigationSettings)
+    description: str = ""
+
+    @staticmethod
+    def build(**kwargs) -> "Scenario":
+        """Build and validate a scenario from keyword arguments (the Python API).
+
+        Raises :class:`aforo.errors.ScenarioError` listing every problem found.
+        """
+        from aforo.scenario.validate import validate
+
+        scenario = Scenario(**kwargs)
+        validate(scenario)
+        return scenario
+
+    def level(self, name: str) -> Level:
+        for level in self.levels:
+            if level.name == name:
+                return level
+        raise KeyError(name)
+
+    def stair(self, name: str) -> Stair:
+        for stair in self.stairs:
+            if stair.name == name:
+                return stair
+        raise KeyError(name)
+
+    @property
+    def space_names(self) -> tuple[str, ...]:
+        """Levels then stairs: the spaces an agent can be in."""
+        return tuple(lv.name for lv in self.levels) + tuple(st.name for st in self.stairs)
+
+    @property
+    def doors(self) -> tuple[Door, ...]:
+        return tuple(d for lv in self.levels for d in lv.doors)
+
+    @property
+    def exits(self) -> tuple[Exit, ...]:
+        return tuple(e for lv in self.levels for e in lv.exits)
+
+    @property
+    def agent_count(self) -> int:
+        return sum(p.count for p in self.populations)

@@ -1,0 +1,101 @@
+"""Slow, obvious NumPy/Python twins of the numba kernels. Tests compare the two on random input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def pair_force(pi, vi, ri, pj, vj, rj, A, B, k, kappa):
+    """HFV force of j on i, straight from the formula (Helbing et al. 2000)."""
+    d_vec = np.asarray(pi, float) - np.asarray(pj, float)
+    d = float(np.linalg.norm(d_vec))
+    n = d_vec / d
+    t = np.array([-n[1], n[0]])
+    g = max(ri + rj - d, 0.0)
+    dvt = float(np.dot(np.asarray(vj, float) - np.asarray(vi, float), t))
+    return (A * math.exp((ri + rj - d) / B) + k * g) * n + kappa * g * dvt * t
+
+
+def wall_force(p, v, r, a, b, A, B, k, kappa):
+    """HFV force of segment ab on an agent at p."""
+    p, a, b, v = (np.asarray(x, float) for x in (p, a, b, v))
+    ab = b - a
+    t_par = np.clip(np.dot(p - a, ab) / np.dot(ab, ab), 0.0, 1.0)
+    q = a + t_par * ab
+    d = float(np.linalg.norm(p - q))
+    n = (p - q) / d
+    t = np.array([-n[1], n[0]])
+    g = max(r - d, 0.0)
+    return (A * math.exp((r - d) / B) + k * g) * n - kappa * g * float(np.dot(v, t)) * t
+
+
+def smooth_forces(pos, radius, space, active, walls, wall_space, link, elevation, A, B, cutoff, margin, max_dz):
+    """All-pairs reference of kernels.social_force.smooth_forces: (force [n,2], stiff sets)."""
+    n = len(pos)
+    force = np.zeros((n, 2))
+    stiff = [set() for _ in range(n)]
+    stiff_walls = [set() for _ in range(n)]
+    for i in range(n):
+        if not active[i]:
+            continue
+        for j in range(n):
+            if j == i or not active[j]:
+                continue
+            if space[i] != space[j] and not (link[space[i], space[j]] and abs(elevation[i] - elevation[j]) <= max_dz):
+                continue
+            d_vec = pos[i] - pos[j]
+            d = np.linalg.norm(d_vec)
+            gap = d - radius[i] - radius[j]
+            if gap > cutoff:
+                continue
+            if gap <= margin:
+                stiff[i].add(j)
+                continue
+            force[i] += A * math.exp(-gap / B) * d_vec / d
+        for w in range(len(walls)):
+            if wall_space[w] != space[i]:
+                continue
+            a, b = walls[w, :2], walls[w, 2:]
+            ab = b - a
+            q = a + np.clip(np.dot(pos[i] - a, ab) / np.dot(ab, ab), 0, 1) * ab
+            d = np.linalg.norm(pos[i] - q)
+            gap = d - radius[i]
+            if gap > cutoff:
+                continue
+            if gap <= margin:
+                stiff_walls[i].add(w)
+                continue
+            force[i] += A * math.exp(-gap / B) * (pos[i] - q) / d
+    return force, stiff, stiff_walls
+
+
+def local_density(pos, space, active, disc_radius):
+    n = len(pos)
+    out = np.zeros(n)
+    for i in range(n):
+        if not active[i]:
+            continue
+        d = np.linalg.norm(pos - pos[i], axis=1)
+        out[i] = np.count_nonzero((d <= disc_radius) & (space == space[i]) & active) / (math.pi * disc_radius**2)
+    return out
+
+
+def gap_ahead(pos, radius, space, active, link, elevation, direction, max_dz):
+    """Surface gap to the nearest body whose centre is ahead along ``direction`` and laterally
+    within the sum of radii (the collision corridor); inf if none."""
+    n = len(pos)
+    out = np.full(n, np.inf)
+    for i in range(n):
+        for j in range(n):
+            if j == i or not active[j]:
+                continue
+            if space[i] != space[j] and not (link[space[i], space[j]] and abs(elevation[i] - elevation[j]) <= max_dz):
+                continue
+            rel = pos[j] - pos[i]
+            along = rel @ direction[i]
+            lateral = abs(rel[0] * direction[i][1] - rel[1] * direction[i][0])
+            if along > 0 and lateral < radius[i] + radius[j]:
+                out[i] = min(out[i], np.linalg.norm(rel) - radius[i] - radius[j])
+    return out
