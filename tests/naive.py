@@ -18,9 +18,18 @@ def pair_force(pi, vi, ri, pj, vj, rj, A, B, k, kappa):
     return (A * math.exp((ri + rj - d) / B) + k * g) * n + kappa * g * dvt * t
 
 
-def wall_force(p, v, r, a, b, A, B, k, kappa):
-    """HFV force of segment ab on an agent at p."""
-    p, a, b, v = (np.asarray(x, float) for x in (p, a, b, v))
+def wall_social(A, B, gap, n, facing, e):
+    """Wall social repulsion: full where the agent faces the segment, else without the part
+    that opposes the desired direction e."""
+    push = A * math.exp(-gap / B) * n
+    if not facing and np.dot(n, e) < 0:
+        push = push - A * math.exp(-gap / B) * np.dot(n, e) * np.asarray(e)
+    return push
+
+
+def wall_force(p, v, r, a, b, e, A, B, k, kappa):
+    """HFV force of segment ab on an agent at p with desired direction e."""
+    p, a, b, v, e = (np.asarray(x, float) for x in (p, a, b, v, e))
     ab = b - a
     t_par = np.clip(np.dot(p - a, ab) / np.dot(ab, ab), 0.0, 1.0)
     q = a + t_par * ab
@@ -28,10 +37,11 @@ def wall_force(p, v, r, a, b, A, B, k, kappa):
     n = (p - q) / d
     t = np.array([-n[1], n[0]])
     g = max(r - d, 0.0)
-    return (A * math.exp((r - d) / B) + k * g) * n - kappa * g * float(np.dot(v, t)) * t
+    facing = 0.0 <= np.dot(p - a, ab) <= np.dot(ab, ab)
+    return wall_social(A, B, d - r, n, facing, e) + k * g * n - kappa * g * float(np.dot(v, t)) * t
 
 
-def smooth_forces(pos, radius, space, active, walls, wall_space, link, elevation, A, B, cutoff, margin, max_dz):
+def smooth_forces(pos, radius, space, active, walls, wall_space, link, elevation, A, B, cutoff, margin, max_dz, e):
     """All-pairs reference of kernels.social_force.smooth_forces: (force [n,2], stiff sets)."""
     n = len(pos)
     force = np.zeros((n, 2))
@@ -67,7 +77,8 @@ def smooth_forces(pos, radius, space, active, walls, wall_space, link, elevation
             if gap <= margin:
                 stiff_walls[i].add(w)
                 continue
-            force[i] += A * math.exp(-gap / B) * (pos[i] - q) / d
+            facing = 0.0 <= np.dot(pos[i] - a, ab) <= np.dot(ab, ab)
+            force[i] += wall_social(A, B, gap, (pos[i] - q) / d, facing, e[i])
     return force, stiff, stiff_walls
 
 

@@ -160,7 +160,7 @@ def _print_summary(summary: dict, out: Path) -> None:
 
 def _check(args) -> int:
     from aforo.venue import compile_venue
-    from aforo.venue.describe import describe
+    from aforo.report.describe import describe
 
     scenario = _load(args.scenario)
     console.print(f"[green]✓[/] {args.scenario}: valid scenario [bold]{scenario.name}[/]")

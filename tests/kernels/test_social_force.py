@@ -65,11 +65,13 @@ def test_pair_force_is_newtonian():
     st.tuples(st.floats(-3, 3), st.floats(0.01, 1.5)),
     st.tuples(st.floats(-2, 2), st.floats(-2, 2)),
     st.floats(0.2, 0.35),
+    st.floats(0, 2 * math.pi),
 )
-def test_wall_force_matches_formula(p, v, r):
+def test_wall_force_matches_formula(p, v, r, heading):
     a, b = (-1.0, 0.0), (1.0, 0.0)
-    got = wall_force(p[0], p[1], v[0], v[1], r, *a, *b, A, B, K, KAPPA)
-    expected = naive.wall_force(p, v, r, a, b, A, B, K, KAPPA)
+    e = (math.cos(heading), math.sin(heading))
+    got = wall_force(p[0], p[1], v[0], v[1], r, *a, *b, *e, A, B, K, KAPPA)
+    expected = naive.wall_force(p, v, r, a, b, e, A, B, K, KAPPA)
     np.testing.assert_allclose(got[:2], expected, rtol=1e-9, atol=1e-9)
 
 
@@ -110,7 +112,7 @@ def test_smooth_forces_match_all_pairs_reference(seed):
                   elevation, active, cs, ca, ac, ncx, ncy, walls, wall_space, ws, wi, link, p, ex, ey,
                   fx, fy, partners, n_stiff, wall_list, n_walls, rate, gap_ahead, status)
     ref, ref_stiff, ref_walls = naive.smooth_forces(pos, radius, space, active, walls, wall_space, link, elevation,
-                                                    A, B, p[P_RANGE], p[P_MARGIN], p[P_MAX_DZ])
+                                                    A, B, p[P_RANGE], p[P_MARGIN], p[P_MAX_DZ], np.column_stack([ex, ey]))
     np.testing.assert_allclose(np.column_stack([fx, fy]), ref, rtol=1e-9, atol=1e-9)
     ref_gap = naive.gap_ahead(pos, radius, space, active, link, elevation, np.column_stack([ex, ey]), p[P_MAX_DZ])
     # The kernel searches the 3 × 3 cells around an agent (centres at least one cell edge,
@@ -150,7 +152,7 @@ def test_stiff_accelerations_sum_full_law():
         for j in partners[i, : n_stiff[i]]:
             f = f + naive.pair_force(pos[i], vel[i], r[i], pos[j], vel[j], r[j], A, B, K, KAPPA)
         if n_walls[i]:
-            f = f + naive.wall_force(pos[i], vel[i], r[i], walls[0, :2], walls[0, 2:], A, B, K, KAPPA)
+            f = f + naive.wall_force(pos[i], vel[i], r[i], walls[0, :2], walls[0, 2:], (ex[i], ey[i]), A, B, K, KAPPA)
         np.testing.assert_allclose([acc_x[i], acc_y[i]], f / m[i], rtol=1e-9)
     assert radial[2] > 0  # agent 2 overlaps agent 0 and the wall
 

@@ -23,17 +23,22 @@ def place(population: Population, area, rng: np.random.Generator, radius_max_m: 
     chosen at random and jittered within the slack, so bodies of radius ≤ radius_max_m start
     without overlap whenever the lattice spacing permits it.
     """
-    region = area if population.spawn is None else area.intersection(Polygon(population.spawn))
-    usable = region.buffer(-radius_max_m)
+    # Centres lie in the spawn area and at least one radius from every wall.
+    usable = area.buffer(-radius_max_m)
+    if population.spawn is not None:
+        usable = usable.intersection(Polygon(population.spawn))
     if usable.is_empty:
-        usable = region.buffer(-0.5 * radius_max_m)
-    spacing = 2.0 * radius_max_m * 1.05
-    floor = 2.0 * radius_max_m * MIN_SPACING_FRACTION
-    while True:
-        points = _hex_points(usable, spacing, rng)
-        if len(points) >= population.count or spacing <= floor:
-            break
-        spacing = max(floor, spacing * 0.97)
+        points = np.zeros((0, 2))
+    elif population.count == 1:  # a single walker may be placed in any spawn area, however small
+        points = _random_points(usable, 1, rng)
+    else:
+        spacing = 2.0 * radius_max_m * 1.05
+        floor = 2.0 * radius_max_m * MIN_SPACING_FRACTION
+        while True:
+            points = _hex_points(usable, spacing, rng)
+            if len(points) >= population.count or spacing <= floor:
+                break
+            spacing = max(floor, spacing * 0.97)
     if len(points) < population.count:
         raise ScenarioError(
             Problem(
@@ -44,12 +49,27 @@ def place(population: Population, area, rng: np.random.Generator, radius_max_m: 
             )
         )
     chosen = points[rng.choice(len(points), size=population.count, replace=False)]
+    if population.count == 1:
+        return chosen
     slack = max(0.0, 0.5 * (spacing - 2.0 * radius_max_m))
     if slack > 0:
         jittered = chosen + rng.uniform(-slack, slack, size=chosen.shape) / math.sqrt(2.0)
         inside = shapely.contains_xy(usable, jittered[:, 0], jittered[:, 1])
         chosen = np.where(inside[:, None], jittered, chosen)
     return chosen
+
+
+def _random_points(region, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Uniform random points in a region (rejection from its bounding box)."""
+    x0, y0, x1, y1 = region.bounds
+    if x1 - x0 <= 0 or y1 - y0 <= 0:  # a segment or point: its representative point
+        p = region.representative_point()
+        return np.array([[p.x, p.y]] * count)
+    found = np.zeros((0, 2))
+    while len(found) < count:
+        trial = rng.uniform((x0, y0), (x1, y1), size=(64 * count, 2))
+        found = np.vstack([found, trial[shapely.contains_xy(region, trial[:, 0], trial[:, 1])]])
+    return found[:count]
 
 
 def _hex_points(region, spacing: float, rng: np.random.Generator) -> np.ndarray:

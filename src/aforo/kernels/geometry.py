@@ -24,6 +24,15 @@ def closest_point_on_segment(px, py, ax, ay, bx, by):
 
 
 @njit(cache=True, inline="always")
+def projects_inside(px, py, ax, ay, bx, by):
+    """True when P's orthogonal projection falls on segment AB (ends included)."""
+    abx = bx - ax
+    aby = by - ay
+    t = (px - ax) * abx + (py - ay) * aby
+    return 0.0 <= t <= abx * abx + aby * aby
+
+
+@njit(cache=True, inline="always")
 def _cross(ox, oy, ax, ay, bx, by):
     return (ax - ox) * (by - oy) - (ay - oy) * (bx - ox)
 

@@ -23,7 +23,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from aforo.kernels.geometry import closest_point_on_segment
+from aforo.kernels.geometry import closest_point_on_segment, projects_inside
 
 # Layout of the float64 parameter vector passed to kernels (see aforo.physics.parameters).
 P_A = 0  # social repulsion strength A (N)
@@ -80,8 +80,31 @@ def pair_force(xi, yi, vxi, vyi, ri, xj, yj, vxj, vyj, rj, i, j, A, B, k, kappa)
 
 
 @njit(cache=True, inline="always")
-def wall_force(px, py, vx, vy, r, ax, ay, bx, by, A, B, k, kappa):
-    """Full HFV force of a wall segment on an agent: (fx, fy, body compression force k·g)."""
+def wall_social(A, B, gap, nx, ny, facing, ex, ey):
+    """Social repulsion of a wall at surface gap ``gap`` along unit normal n (wall → agent).
+
+    Where the agent faces the segment (projects onto it) this is HFV's A·exp(−gap/B)·n. A
+    segment's end (a door jamb, a corner post) steers but does not stop: the component of its
+    push against the desired direction e is dropped. With HFV's A = 2000 N, B = 0.08 m the two
+    jambs of a 0.8 m door otherwise push a walker back harder than a slow walker's drive
+    m v0/τ, and hold it in the doorway for ever; without any corner repulsion walkers cut
+    corners and strike the corner post (docs/physics.md).
+    """
+    push = A * math.exp(-gap / B)
+    if facing:
+        return push * nx, push * ny
+    against = nx * ex + ny * ey
+    if against < 0.0:
+        return push * (nx - against * ex), push * (ny - against * ey)
+    return push * nx, push * ny
+
+
+@njit(cache=True, inline="always")
+def wall_force(px, py, vx, vy, r, ax, ay, bx, by, ex, ey, A, B, k, kappa):
+    """Full HFV force of a wall segment on an agent: (fx, fy, body compression force k·g).
+
+    The social part follows :func:`wall_social` (segment ends steer only); contact follows HFV.
+    """
     qx, qy = closest_point_on_segment(px, py, ax, ay, bx, by)
     dx = px - qx
     dy = py - qy
@@ -96,15 +119,16 @@ def wall_force(px, py, vx, vy, r, ax, ay, bx, by, A, B, k, kappa):
         nx = dx / dist
         ny = dy / dist
     overlap = r - dist
-    normal = A * math.exp(overlap / B)
+    fx, fy = wall_social(A, B, -overlap, nx, ny, projects_inside(px, py, ax, ay, bx, by), ex, ey)
     body = 0.0
-    friction = 0.0
-    tx = -ny
-    ty = nx
     if overlap > 0.0:
         body = k * overlap
+        tx = -ny
+        ty = nx
         friction = -kappa * overlap * (vx * tx + vy * ty)
-    return (normal + body) * nx + friction * tx, (normal + body) * ny + friction * ty, body
+        fx += body * nx + friction * tx
+        fy += body * ny + friction * ty
+    return fx, fy, body
 
 
 @njit(cache=True, inline="always")
@@ -220,9 +244,10 @@ def smooth_forces(
                 else:
                     status[i] |= STATUS_PARTNER_OVERFLOW
                 continue
-            repulsion = A * math.exp(-gap / B)
-            fx += repulsion * dx / dist
-            fy += repulsion * dy / dist
+            facing = projects_inside(xi, yi, walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3])
+            gx, gy = wall_social(A, B, gap, dx / dist, dy / dist, facing, ex, ey)
+            fx += gx
+            fy += gy
         n_stiff_walls[i] = wall_count
         gap_ahead[i] = ahead
         out_fx[i] = fx
@@ -282,7 +307,7 @@ def stiff_accelerations(
             w = stiff_walls[i, p]
             gx, gy, rad = wall_force(
                 pos_x[i], pos_y[i], vel_x[i], vel_y[i], radius[i],
-                walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3], A, B, k, kappa,
+                walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3], dir_x[i], dir_y[i], A, B, k, kappa,
             )
             fx += gx
             fy += gy

@@ -1,0 +1,560 @@
+"""Read a scenario file (TOML) into the frozen model, reporting every problem at once.
+
+    scenario = load("scenarios/los-olivos/venue.toml")
+    scenario = loads(text)            # TOML text
+    scenario = from_dict(data)        # an already-parsed dict (same layout as the file)
+
+Reading happens in two passes. The *builder* here checks the layout: known keys, types, units,
+required fields; it resolves doors given by centre and width; it builds the objects it can. The
+*validator* (validate.py) then checks the meaning: geometry, references, capacity, reachability.
+Problems from both are raised together in one :class:`ScenarioError`. An object the builder could
+not build is left out, and the validator is told (``Damage``) so it does not report echoes of the
+first problem (a population on a level that failed to load is not "on an unknown level").
+
+The file layout is documented in docs/scenario-format.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any, Callable
+
+from aforo.errors import Problem, ScenarioError
+from aforo.scenario import geometry as geo
+from aforo.scenario.model import (
+    DOOR_STATES,
+    Distribution,
+    Door,
+    Exit,
+    Level,
+    NavigationSettings,
+    PhysicsParameters,
+    Population,
+    RunSettings,
+    Scenario,
+    Stair,
+)
+from aforo.scenario.units import (
+    FORCE,
+    FRICTION,
+    LENGTH,
+    MASS,
+    SPEED,
+    STIFFNESS,
+    TIME,
+    Dimension,
+    UnitError,
+    parse_number,
+    parse_quantity,
+)
+from aforo.scenario.validate import Damage, find_problems
+
+__all__ = ["load", "loads", "from_dict"]
+
+
+# --- public functions ----------------------------------------------------------------------------
+
+
+def load(path: str | PathLike[str]) -> Scenario:
+    """Read, build and validate the scenario file at ``path``.
+
+    Raises :class:`ScenarioError` listing every problem (including an unreadable file or a TOML
+    syntax error, with its line and column).
+    """
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(Problem(source, "no such file", "check the path"), source) from None
+    except IsADirectoryError:
+        problem = Problem(source, "is a directory, not a scenario file", "name the .toml file")
+        raise ScenarioError(problem, source) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(Problem(source, f"is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                                    "save the file as UTF-8"), source) from None
+    except OSError as exc:
+        raise ScenarioError(Problem(source, f"cannot be read: {exc.strerror}"), source) from None
+    return loads(text, source=source)
+
+
+def loads(text: str, source: str | None = None) -> Scenario:
+    """Build and validate a scenario from TOML ``text``; ``source`` names it in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(_syntax_problem(exc), source) from None
+    return from_dict(data, source=source)
+
+
+def from_dict(data: dict[str, Any], source: str | None = None) -> Scenario:
+    """Build and validate a scenario from a dict laid out like the file (as tomllib returns it)."""
+    if not isinstance(data, dict):
+        raise ScenarioError(Problem("(top level)", f"expected a table, got {_show(data)}"), source)
+    ctx = _Context()
+    scenario = _read_scenario(ctx, data)
+    damage = Damage(paths=frozenset(ctx.damaged), left_out_spaces=tuple(ctx.left_out_spaces))
+    problems = ctx.problems + find_problems(scenario, damage)
+    if problems:
+        raise ScenarioError(sorted(problems, key=_file_order), source)
+    return scenario
+
+
+def _file_order(problem: Problem) -> int:
+    """Sections in the order a file usually has them (a stable sort keeps order within one)."""
+    section = problem.path.split(".", 1)[0].split("[", 1)[0]
+    return SECTIONS.index(section) if section in SECTIONS else len(SECTIONS)
+
+
+def _syntax_problem(exc: tomllib.TOMLDecodeError) -> Problem:
+    """Turn tomllib's message "Invalid value (at line 3, column 7)" into a Problem at that place."""
+    text = str(exc)
+    where = re.search(r"\(at line (\d+), column (\d+)\)", text)
+    what = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", text)
+    path = f"line {where[1]}, column {where[2]}" if where else "end of file"
+    return Problem(path, f"TOML syntax error: {what}",
+                   'check quotes, brackets and "key = value" pairs on that line (see docs/scenario-format.md)')
+
+
+# --- reading tables --------------------------------------------------------------------------------
+
+_REQUIRED: Any = object()
+_BAD: Any = object()  # a value that could not be read (the problem is already recorded)
+
+
+class _Invalid(Exception):
+    """A value could not be read; carries the problems found in it."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        self.problems = problems
+
+    @staticmethod
+    def at(path: str, message: str, hint: str = "") -> "_Invalid":
+        return _Invalid([Problem(path, message, hint)])
+
+
+@dataclass
+class _Context:
+    """What reading found so far: problems, paths that failed, levels/stairs left out."""
+
+    problems: list[Problem] = field(default_factory=list)
+    damaged: set[str] = field(default_factory=set)
+    left_out_spaces: list[str] = field(default_factory=list)  # "levels.hall", "stairs.stair"
+
+
+Parser = Callable[[Any, str], Any]
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _show(value: Any) -> str:
+    """A value as the user might have written it (short)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Table:
+    """One TOML table being read: remembers the keys asked for, so the rest can be called unknown."""
+
+    def __init__(self, ctx: _Context, data: dict[str, Any], path: str):
+        self.ctx = ctx
+        self.data = data
+        self.path = path
+        self.asked: list[str] = []
+        self.failed = False
+
+    def read(self, key: str, parse: Parser, default: Any = _REQUIRED, expects: str = "") -> Any:
+        """The value of ``key`` parsed, ``default`` if absent, or _BAD (problem recorded)."""
+        self.asked.append(key)
+        path = _join(self.path, key)
+        if key not in self.data:
+            if default is not _REQUIRED:
+                return default
+            if parse is _table:
+                return self._fail(path, [Problem(path, f"missing required section [{path}]", expects)])
+            return self._fail(path, [Problem(path, f"missing required key '{key}'", f"add {key} = {expects}".strip())])
+        try:
+            return parse(self.data[key], path)
+        except _Invalid as exc:
+            return self._fail(path, exc.problems)
+
+    def _fail(self, path: str, problems: list[Problem]) -> Any:
+        self.ctx.problems.extend(problems)
+        self.ctx.damaged.add(path)
+        self.failed = True
+        return _BAD
+
+    def finish(self) -> None:
+        """Report every key that was not asked for, with a did-you-mean hint."""
+        for key in self.data:
+            if key in self.asked:
+                continue
+            close = difflib.get_close_matches(key, self.asked, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(self.asked)}"
+            where = f"[{self.path}]" if self.path else "the top level"
+            self.ctx.problems.append(Problem(_join(self.path, key), f"unknown key '{key}' in {where}", hint))
+
+
+# --- parsers: (value, path) -> value, raising _Invalid -------------------------------------------
+
+
+def _table(value: Any, path: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Invalid.at(path, f"expected a table, got {_show(value)}", f"write it as a [{path}] section")
+    return value
+
+
+def _text(value: Any, path: str) -> str:
+    if not isinstance(value, str):
+        raise _Invalid.at(path, f"expected a string, got {_show(value)}", 'write it in quotes, e.g. "hall"')
+    return value
+
+
+def _boolean(value: Any, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid.at(path, f"expected true or false, got {_show(value)}")
+    return value
+
+
+def _integer(value: Any, path: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        hint = "write it without a decimal point" if isinstance(value, float) and value.is_integer() else ""
+        raise _Invalid.at(path, f"expected an integer, got {_show(value)}", hint)
+    return value
+
+
+def _number(value: Any, path: str) -> float:
+    """A dimensionless number (a fraction or a factor)."""
+    try:
+        return parse_number(value)
+    except UnitError as exc:
+        raise _Invalid.at(path, exc.message, exc.hint) from None
+
+
+def _quantity(dimension: Dimension) -> Parser:
+    def parse(value: Any, path: str) -> float:
+        try:
+            return parse_quantity(value, dimension)
+        except UnitError as exc:
+            raise _Invalid.at(path, exc.message, exc.hint) from None
+
+    return parse
+
+
+def _choice(options: tuple[str, ...]) -> Parser:
+    def parse(value: Any, path: str) -> str:
+        if value not in options:
+            close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.5)
+            hint = (f"did you mean '{close[0]}'? " if close else "") + f"one of: {', '.join(options)}"
+            raise _Invalid.at(path, f"{_show(value)} is not one of {', '.join(options)}", hint)
+        return value
+
+    return parse
+
+
+def _is_point(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(
+        isinstance(c, (int, float)) and not isinstance(c, bool) for c in value
+    )
+
+
+def _point(value: Any, path: str) -> tuple[float, float]:
+    """[x, y] in metres (coordinates are plain numbers; units are not accepted here)."""
+    if not _is_point(value):
+        raise _Invalid.at(path, f"expected a point [x, y] of two numbers in metres, got {_show(value)}",
+                          "coordinates are plain numbers in metres, e.g. [0.2, -5.0]")
+    x, y = (_number(c, path) for c in value)
+    return (x, y)
+
+
+def _points(value: Any, path: str) -> list[tuple[float, float]]:
+    if not isinstance(value, list):
+        raise _Invalid.at(path, f"expected a list of [x, y] points, got {_show(value)}")
+    problems: list[Problem] = []
+    points = []
+    for i, item in enumerate(value):
+        try:
+            points.append(_point(item, f"{path}[{i}]"))
+        except _Invalid as exc:
+            problems += exc.problems
+    if problems:
+        raise _Invalid(problems)
+    return points
+
+
+def _ring(value: Any, path: str) -> tuple[tuple[float, float], ...]:
+    """A polygon outline: [[x, y], ...]; a repeated first vertex at the end is dropped."""
+    points = _points(value, path)
+    if len(points) > 1 and points[0] == points[-1]:
+        points = points[:-1]
+    return tuple(points)
+
+
+def _rings(value: Any, path: str) -> tuple[tuple[tuple[float, float], ...], ...]:
+    """One ring, or a list of rings."""
+    if not isinstance(value, list):
+        raise _Invalid.at(path, f"expected a ring [[x, y], ...] or a list of rings, got {_show(value)}")
+    if value and not (isinstance(value[0], list) and value[0] and isinstance(value[0][0], list)):
+        return (_ring(value, f"{path}[0]"),)  # its first item is not a ring: it is one ring
+    problems: list[Problem] = []
+    rings = []
+    for i, item in enumerate(value):
+        try:
+            rings.append(_ring(item, f"{path}[{i}]"))
+        except _Invalid as exc:
+            problems += exc.problems
+    if problems:
+        raise _Invalid(problems)
+    return tuple(rings)
+
+
+def _segment(value: Any, path: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    points = _points(value, path)
+    if len(points) != 2:
+        raise _Invalid.at(path, f"expected a segment of exactly 2 points [[x1, y1], [x2, y2]], got {len(points)}")
+    return (points[0], points[1])
+
+
+# --- per-agent distributions -------------------------------------------------------------------
+
+_DISTRIBUTION_KEYS = {"fixed": ("value",), "uniform": ("low", "high"), "normal": ("mean", "std", "low", "high")}
+_DISTRIBUTION_REQUIRED = {"fixed": ("value",), "uniform": ("low", "high"), "normal": ("mean", "std")}
+
+
+def _distribution(dimension: Dimension) -> Parser:
+    """A fixed quantity, or { distribution = "uniform"|"normal", ... } with quantities inside."""
+
+    def parse(value: Any, path: str) -> Distribution:
+        if not isinstance(value, dict):
+            return Distribution.fixed(_quantity(dimension)(value, path))
+        ctx = _Context()
+        table = _Table(ctx, value, path)
+        kind = table.read("distribution", _choice(tuple(_DISTRIBUTION_KEYS)), expects='"uniform" or "normal"')
+        if kind is _BAD:
+            raise _Invalid(ctx.problems)
+        values = {}
+        for key in _DISTRIBUTION_KEYS[kind]:
+            default = _REQUIRED if key in _DISTRIBUTION_REQUIRED[kind] else None
+            values[key] = table.read(key, _quantity(dimension), default, expects=f"<{dimension.name}>")
+        table.finish()
+        if ctx.problems:
+            raise _Invalid(ctx.problems)
+        return Distribution(kind=kind, **values)
+
+    return parse
+
+
+# --- sections ------------------------------------------------------------------------------------
+
+# Each settings section lists its keys with how to read them; tests check these cover the model.
+RUN_FIELDS: dict[str, Parser] = {
+    "duration": _quantity(TIME),
+    "time_step": _quantity(TIME),
+    "record_interval": _quantity(TIME),
+    "seed": _integer,
+    "stop_when_empty": _boolean,
+}
+PHYSICS_FIELDS: dict[str, Parser] = {
+    "social_repulsion_strength": _quantity(FORCE),
+    "social_repulsion_range": _quantity(LENGTH),
+    "body_stiffness": _quantity(STIFFNESS),
+    "sliding_friction": _quantity(FRICTION),
+    "interaction_range": _quantity(LENGTH),
+    "wall_clearance_fraction": _number,
+    "contact_stability": _number,
+    "max_substeps": _integer,
+}
+NAVIGATION_FIELDS: dict[str, Parser] = {"cell_size": _quantity(LENGTH)}
+SECTIONS = ("scenario", "run", "physics", "navigation", "levels", "stairs", "populations")
+
+
+def _read_scenario(ctx: _Context, data: dict[str, Any]) -> Scenario:
+    top = _Table(ctx, data, "")
+    meta = top.read("scenario", _table, expects='add [scenario] with name = "..."')
+    name, description = _read_meta(ctx, meta)
+    run = _read_settings(ctx, top.read("run", _table, {}), "run", RunSettings, RUN_FIELDS)
+    physics = _read_settings(ctx, top.read("physics", _table, {}), "physics", PhysicsParameters, PHYSICS_FIELDS)
+    navigation = _read_settings(ctx, top.read("navigation", _table, {}), "navigation", NavigationSettings,
+                                NAVIGATION_FIELDS)
+    levels_data = top.read("levels", _table, expects="add [levels.<name>] with walkable = [[x, y], ...]")
+    levels = _read_named(ctx, levels_data, "levels", _read_level)
+    stairs = _read_named(ctx, top.read("stairs", _table, {}), "stairs", _read_stair)
+    populations = _read_named(ctx, top.read("populations", _table, {}), "populations", _read_population)
+    top.finish()
+    return Scenario(name=name, levels=levels, stairs=stairs, populations=populations, run=run, physics=physics,
+                    navigation=navigation, description=description)
+
+
+def _read_meta(ctx: _Context, meta: Any) -> tuple[str, str]:
+    if meta is _BAD:
+        return "", ""
+    table = _Table(ctx, meta, "scenario")
+    name = table.read("name", _text, expects='"a short name"')
+    description = table.read("description", _text, "")
+    table.finish()
+    return ("" if name is _BAD else name), ("" if description is _BAD else description)
+
+
+def _read_settings(ctx: _Context, data: Any, path: str, cls: type, parsers: dict[str, Parser]):
+    """A settings section: every key optional, defaults from the model; bad keys keep the default."""
+    if data is _BAD:
+        return cls()
+    table = _Table(ctx, data, path)
+    values = {key: table.read(key, parse, None) for key, parse in parsers.items()}
+    table.finish()
+    return cls(**{k: v for k, v in values.items() if v is not None and v is not _BAD})
+
+
+def _read_named(ctx: _Context, data: Any, path: str, read_one: Callable) -> tuple:
+    """A table of named sub-tables ([levels.hall], [levels.street], ...), read in file order."""
+    if data is _BAD:
+        return ()
+    built = []
+    for name, value in data.items():
+        item_path = f"{path}.{name}"
+        if not isinstance(value, dict):
+            ctx.problems.append(Problem(item_path, f"expected a table, got {_show(value)}",
+                                        f"write it as a [{item_path}] section"))
+            _left_out(ctx, path, name, item_path)
+            continue
+        obj = read_one(ctx, name, value, item_path)
+        if obj is None:
+            _left_out(ctx, path, name, item_path)
+        else:
+            built.append(obj)
+    return tuple(built)
+
+
+def _left_out(ctx: _Context, section: str, name: str, path: str) -> None:
+    ctx.damaged.add(path)
+    if section in ("levels", "stairs"):
+        ctx.left_out_spaces.append(path)
+
+
+def _read_level(ctx: _Context, name: str, data: dict[str, Any], path: str) -> Level | None:
+    table = _Table(ctx, data, path)
+    elevation = table.read("elevation", _quantity(LENGTH), 0.0)
+    walkable = table.read("walkable", _rings, expects="[[x, y], ...] (the floor outline in metres)")
+    obstacles = table.read("obstacles", _rings, ())
+    doors_data = table.read("doors", _table, {})
+    exits_data = table.read("exits", _table, {})
+    table.finish()
+    shape = None
+    if walkable is not _BAD and obstacles is not _BAD:
+        shape = _shape_if_valid(Level(name=name, elevation=0.0, walkable=walkable, obstacles=obstacles))
+    doors = _read_named(ctx, doors_data, f"{path}.doors", lambda c, n, d, p: _read_door(c, name, n, d, p, shape))
+    exits = _read_named(ctx, exits_data, f"{path}.exits", lambda c, n, d, p: _read_exit(c, name, n, d, p))
+    if table.failed:
+        return None
+    return Level(name=name, elevation=elevation, walkable=walkable, obstacles=obstacles, doors=doors, exits=exits)
+
+
+def _shape_if_valid(level: Level) -> geo.LevelShape | None:
+    """The level's shapes when all its rings are valid (the validator reports those that are not)."""
+    if any(geo.ring_problem(r) for r in level.walkable + level.obstacles) or not level.walkable:
+        return None
+    return geo.level_shape(level)
+
+
+def _read_door(ctx: _Context, level: str, name: str, data: dict[str, Any], path: str,
+               shape: geo.LevelShape | None) -> Door | None:
+    """A door by its jambs, or by center + clear_width (placed on the nearest wall edge)."""
+    table = _Table(ctx, data, path)
+    jambs = table.read("jambs", _segment, None)
+    center = table.read("center", _point, None)
+    clear_width = table.read("clear_width", _quantity(LENGTH), None)
+    state = table.read("state", _choice(DOOR_STATES), "open")
+    table.finish()
+    if table.failed:
+        return None
+    if jambs is not None:
+        if center is not None or clear_width is not None:
+            return _door_problem(ctx, path, "give either jambs, or center and clear_width, not both",
+                                 "keep jambs = [[x1, y1], [x2, y2]] or center = [x, y] with clear_width")
+        return Door(name=name, level=level, jambs=jambs, state=state)
+    if center is None or clear_width is None:
+        missing = "clear_width" if center is not None else "center" if clear_width is not None else "jambs"
+        return _door_problem(ctx, f"{path}.{missing}", f"missing required key '{missing}' (a door needs jambs, "
+                             "or center and clear_width)", "e.g. jambs = [[0.3, -6.5], [1.2, -6.5]], or "
+                             'center = [0.75, -6.5] with clear_width = "90 cm"')
+    if clear_width <= 0:
+        return _door_problem(ctx, f"{path}.clear_width", f"must be > 0 m, got {clear_width:g} m",
+                             "the clear width of the opening, e.g. 0.9 or '90 cm'")
+    if shape is None:  # the level's rings are invalid (reported by the validator): cannot place it
+        ctx.damaged.add(path)
+        return None
+    placed = geo.place_on_wall(shape.free, center, clear_width)
+    if placed.jambs is None:
+        return _door_problem(ctx, f"{path}.center", placed.problem, placed.hint)
+    return Door(name=name, level=level, jambs=placed.jambs, state=state)
+
+
+def _door_problem(ctx: _Context, path: str, message: str, hint: str) -> None:
+    ctx.problems.append(Problem(path, message, hint))
+    ctx.damaged.add(path)
+    return None
+
+
+def _read_exit(ctx: _Context, level: str, name: str, data: dict[str, Any], path: str) -> Exit | None:
+    table = _Table(ctx, data, path)
+    segment = table.read("segment", _segment, expects="[[x1, y1], [x2, y2]] (on the outer wall)")
+    table.finish()
+    return None if table.failed else Exit(name=name, level=level, segment=segment)
+
+
+def _read_stair(ctx: _Context, name: str, data: dict[str, Any], path: str) -> Stair | None:
+    table = _Table(ctx, data, path)
+    values = {
+        "lower_level": table.read("lower_level", _text, expects='"<level name>"'),
+        "upper_level": table.read("upper_level", _text, expects='"<level name>"'),
+        "footprint": table.read("footprint", _ring, expects="[[x, y], ...] (the flight in plan)"),
+        "lower_edge": table.read("lower_edge", _segment, expects="[[x1, y1], [x2, y2]]"),
+        "upper_edge": table.read("upper_edge", _segment, expects="[[x1, y1], [x2, y2]]"),
+        "steps": table.read("steps", _integer, expects="<number of risers>"),
+        "rise": table.read("rise", _quantity(LENGTH), expects="<riser height, e.g. 0.175>"),
+        "speed_factor_up": table.read("speed_factor_up", _number, None),
+        "speed_factor_down": table.read("speed_factor_down", _number, None),
+    }
+    table.finish()
+    if table.failed:
+        return None
+    return Stair(name=name, **{k: v for k, v in values.items() if v is not None})
+
+
+# Per-agent quantities and their dimensions (a number, a quantity string, or a distribution table).
+AGENT_QUANTITIES: dict[str, Dimension] = {
+    "radius": LENGTH,
+    "desired_speed": SPEED,
+    "mass": MASS,
+    "relaxation_time": TIME,
+}
+
+
+def _read_population(ctx: _Context, name: str, data: dict[str, Any], path: str) -> Population | None:
+    table = _Table(ctx, data, path)
+    values = {
+        "space": table.read("space", _text, expects='"<level or stair name>"'),
+        "count": table.read("count", _integer, expects="<number of agents>"),
+        "spawn": table.read("spawn", _ring, None),
+        "seed": table.read("seed", _integer, None),
+    }
+    for key, dimension in AGENT_QUANTITIES.items():
+        values[key] = table.read(key, _distribution(dimension), None)
+    values["pushing"] = table.read("pushing", _boolean, None)
+    values["headway_time"] = table.read("headway_time", _quantity(TIME), None)
+    table.finish()
+    if table.failed:
+        return None
+    defaults_ok = {k: v for k, v in values.items() if v is not None or k in ("spawn", "seed")}
+    return Population(name=name, **defaults_ok)

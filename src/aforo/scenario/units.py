@@ -1,0 +1,141 @@
+"""Physical quantities in scenario files: a plain number (SI) or a string with a unit.
+
+    radius = 0.25          # metres
+    radius = "25 cm"       # the same
+    duration = "2 min"     # 120 s
+    desired_speed = "5 km/h"
+
+The unit table is deliberately small and strict: each field expects one dimension, and a value in
+another dimension ("3 kg" for a length) or an unknown unit is an error naming what was expected.
+Units are case-sensitive ("N" is a newton, "n" is nothing).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass
+from typing import NoReturn
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A physical dimension: its name, its SI unit and the units accepted for it (factor to SI)."""
+
+    name: str
+    si_unit: str
+    units: dict[str, float]
+
+    @property
+    def unit_list(self) -> str:
+        return ", ".join(self.units)
+
+    def describe(self) -> str:
+        """E.g. "a length (a number in m, or a string with a unit: m, cm, mm)"."""
+        return (f"{_article(self.name)} {self.name} (a number in {self.si_unit}, "
+                f"or a string with a unit: {self.unit_list})")
+
+
+LENGTH = Dimension("length", "m", {"m": 1.0, "cm": 0.01, "mm": 0.001})
+TIME = Dimension("time", "s", {"s": 1.0, "ms": 0.001, "min": 60.0, "h": 3600.0})
+SPEED = Dimension("speed", "m/s", {"m/s": 1.0, "km/h": 1000.0 / 3600.0})
+MASS = Dimension("mass", "kg", {"kg": 1.0})
+FORCE = Dimension("force", "N", {"N": 1.0, "kN": 1000.0})
+# Body compression constant k of Helbing, Farkas & Vicsek 2000: force per metre of overlap.
+STIFFNESS = Dimension("stiffness", "kg/s²", {"kg/s²": 1.0, "N/m": 1.0, "kN/m": 1000.0})
+# Sliding friction constant κ: force per metre of overlap per m/s of tangential speed.
+FRICTION = Dimension("friction coefficient", "kg/(m·s)", {"kg/(m·s)": 1.0, "N·s/m²": 1.0})
+
+DIMENSIONS: tuple[Dimension, ...] = (LENGTH, TIME, SPEED, MASS, FORCE, STIFFNESS, FRICTION)
+
+_NUMBER_THEN_UNIT = re.compile(
+    r"^\s*(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>.*?)\s*$"
+)
+
+
+class UnitError(ValueError):
+    """A quantity could not be read; ``message`` says why and ``hint`` how to write it."""
+
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def normalize_unit(text: str) -> str:
+    """Spell a unit one way: "kg/s^2" → "kg/s²", "N*s/m2" → "N·s/m²", "kg/(m s)" → "kg/(m·s)"."""
+    unit = text.strip().replace("^2", "²").replace("*", "·").replace("⋅", "·").replace(".", "·")
+    unit = re.sub(r"(?<=[A-Za-z])2\b", "²", unit)  # "m2" → "m²"
+    unit = re.sub(r"\s*([/()·])\s*", r"\1", unit)  # no spaces around operators
+    return re.sub(r"\s+", "·", unit)  # "m s" → "m·s"
+
+
+def dimension_of_unit(unit: str) -> Dimension | None:
+    """The dimension a (normalized) unit belongs to, or None if it is not a known unit."""
+    for dimension in DIMENSIONS:
+        if unit in dimension.units:
+            return dimension
+    return None
+
+
+def _is_number(value: object) -> bool:
+    # TOML booleans are Python bools, which are ints: they are not numbers here.
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def parse_number(value: object) -> float:
+    """A plain finite number (a dimensionless quantity or a value already in SI)."""
+    if not _is_number(value):
+        raise UnitError(f"expected a number, got {value!r}", "write a plain number such as 0.5")
+    number = float(value)
+    if not math.isfinite(number):
+        raise UnitError(f"expected a finite number, got {value!r}", "nan and inf are not allowed")
+    return number
+
+
+def parse_quantity(value: object, dimension: Dimension) -> float:
+    """Read a quantity of ``dimension`` and return it in SI units.
+
+    A number is taken as already in SI (metres, seconds, ...). A string must be a number followed
+    by a unit of the right dimension: "90 cm", "2 min", "5 km/h", "1.2e5 N/m".
+    """
+    if _is_number(value):
+        return parse_number(value)
+    hint = f"write {dimension.describe()}"
+    if not isinstance(value, str):
+        raise UnitError(f"expected {_article(dimension.name)} {dimension.name}, got {value!r}", hint)
+    match = _NUMBER_THEN_UNIT.match(value)
+    if match is None:
+        raise UnitError(f"cannot read {value!r} as a {dimension.name}: it must start with a number", hint)
+    number = float(match["number"])
+    raw_unit = match["unit"]
+    if not raw_unit:
+        raise UnitError(
+            f"{value!r} is a string without a unit",
+            f"write the plain number {match['number']} for {dimension.si_unit}, or add a unit ({dimension.unit_list})",
+        )
+    unit = normalize_unit(raw_unit)
+    if unit in dimension.units:
+        return number * dimension.units[unit]
+    other = dimension_of_unit(unit)
+    if other is not None:
+        raise UnitError(
+            f"{value!r} is {_article(other.name)} {other.name}, "
+            f"but {_article(dimension.name)} {dimension.name} is expected",
+            hint,
+        )
+    return _unknown_unit(value, raw_unit, dimension)
+
+
+def _unknown_unit(value: str, raw_unit: str, dimension: Dimension) -> NoReturn:
+    candidates = list(dimension.units)
+    same_letters = [u for u in candidates if u.lower() == raw_unit.strip().lower()]
+    close = same_letters or difflib.get_close_matches(raw_unit.strip(), candidates, n=1, cutoff=0.5)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    hint += f"{dimension.name} units are: {dimension.unit_list} (units are case-sensitive)"
+    raise UnitError(f"unknown unit {raw_unit.strip()!r} in {value!r} for a {dimension.name}", hint)
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
