@@ -95,16 +95,42 @@ def test_same_seed_same_run_and_thread_count_does_not_matter():
     assert not np.array_equal(other.state.pos_x, Simulation.from_scenario(room_with_exit(count=80, seed=11)).state.pos_x)
 
 
-@pytest.mark.parametrize("pushing", [False, True])
-def test_bottleneck_flow_rises_with_width(pushing):
-    """Seyfried et al. 2009 bottleneck (150 agents, 10 m × 10 m room): wider is faster."""
-    flows = []
-    for width in (0.8, 1.0, 1.2):
-        sim = Simulation.from_scenario(room_with_exit(width, count=150, seed=1, pushing=pushing))
-        sim.run()
-        assert np.isnan(sim.exit_time_s).sum() == 0
-        flows.append(steady_flow(sim.exit_time_s))
-    assert flows[0] < flows[1] < flows[2]
+SEYFRIED_2009_FLOW_PER_S = {0.8: 1.29, 1.0: 1.90, 1.2: 2.37}  # crowd-physics.md, N = 60
+
+
+def bottleneck_flows(pushing: bool, seeds=(0, 1)) -> dict[float, float]:
+    """Mean steady flow (1/s) of 150 agents leaving a 10 m × 10 m room, per opening width."""
+    flows = {}
+    for width in SEYFRIED_2009_FLOW_PER_S:
+        per_seed = []
+        for seed in seeds:
+            sim = Simulation.from_scenario(room_with_exit(width, count=150, seed=seed, pushing=pushing))
+            sim.run()
+            assert np.isnan(sim.exit_time_s).sum() == 0  # nobody stuck
+            per_seed.append(steady_flow(sim.exit_time_s))
+        flows[width] = float(np.mean(per_seed))
+    return flows
+
+
+def test_bottleneck_flow_of_orderly_walkers_matches_seyfried_2009():
+    """Issue 2: 1.0 m opening gives 1.5–2.2 persons/(m·s); 0.8 m less and 1.2 m more.
+
+    Default (orderly) walkers; nothing here is fitted to Seyfried's numbers (radius and
+    headway come from Weidmann's diagram, docs/physics.md). Measured at the time of writing:
+    1.28, 1.84, 2.31 /s against Seyfried's 1.29, 1.90, 2.37.
+    """
+    flows = bottleneck_flows(pushing=False)
+    assert 1.5 <= flows[1.0] / 1.0 <= 2.2
+    assert flows[0.8] < flows[1.0] < flows[1.2]
+    for width, measured in SEYFRIED_2009_FLOW_PER_S.items():
+        assert flows[width] == pytest.approx(measured, rel=0.15)  # issue 5's band
+
+
+def test_pushing_crowds_pass_a_bottleneck_faster_than_orderly_ones():
+    """Competitive egress exceeds normal flows (crowd-physics.md); wider is still faster."""
+    pushing = bottleneck_flows(pushing=True, seeds=(0,))
+    assert pushing[0.8] < pushing[1.0] < pushing[1.2]
+    assert pushing[1.0] > SEYFRIED_2009_FLOW_PER_S[1.0]
 
 
 def closed_door_room(density_per_m2: float, *, pushing: bool, radius=(0.16, 0.18), duration=30.0):
