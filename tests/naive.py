@@ -110,3 +110,32 @@ def gap_ahead(pos, radius, space, active, link, elevation, direction, max_dz):
             if along > 0 and lateral < radius[i] + radius[j]:
                 out[i] = min(out[i], np.linalg.norm(rel) - radius[i] - radius[j])
     return out
+
+
+def cross_lines(old, new, space, active, lines, line_kind, line_target, line_start):
+    """Reference for kernels.constraints.cross_lines: returns (events, new_space, new_active)."""
+    import shapely
+
+    space = space.copy()
+    active = active.copy()
+    events = []
+    for i in range(len(old)):
+        if not active[i]:
+            continue
+        path = shapely.LineString([old[i], new[i]])
+        for l in range(line_start[space[i]], line_start[space[i] + 1]):
+            a, b = lines[l, :2], lines[l, 2:]
+            if not path.intersects(shapely.LineString([a, b])):
+                continue
+            before = np.sign(np.cross(b - a, old[i] - a))
+            after = np.sign(np.cross(b - a, new[i] - a))
+            if before == after or after == 0:
+                continue
+            events.append((i, l, 1 if before > 0 else -1))
+            if line_kind[l] == 0:
+                space[i] = line_target[l]
+                break
+            if line_kind[l] == 1:
+                active[i] = False
+                break
+    return events, space, active

@@ -282,3 +282,28 @@ def test_rimea_6_corner_nobody_crosses_a_wall():
         assert inside_everywhere(sim)
         assert not shapely.contains_xy(inner_corner, s.pos_x[s.active], s.pos_y[s.active]).any()
     assert sim.active_count == 0
+
+
+def test_closing_a_door_reroutes_the_crowd():
+    """Fields are recomputed when a door changes state: after the near door is locked, everyone
+    still inside leaves by the far exit and nobody passes the locked door."""
+    scenario = Scenario(
+        name="two-ways",
+        levels=(Level("g", 0.0, (((0, 0), (20, 0), (20, 6), (0, 6)),),
+                      doors=(Door("near", "g", ((0, 2.5), (0, 3.5))),),
+                      exits=(Exit("far", "g", ((20, 2.5), (20, 3.5))),)),),
+        populations=(Population("crowd", "g", 30, spawn=((1, 1), (5, 1), (5, 5), (1, 5))),),
+        run=RunSettings(duration=120, time_step=0.01, record_interval=0.1, seed=5),
+    )
+    sim = Simulation.from_scenario(scenario)
+    before = sim.venue.fields[0].travel_time.copy()
+    while sim.time_s < 2.0:
+        sim.advance_frame()
+    through_near = sum(p.line == "near" for p in sim.passages)
+    assert 0 < through_near < 30  # some had left by the near door
+    sim.set_door_state("near", "locked")
+    assert not np.array_equal(before, sim.venue.fields[0].travel_time)
+    sim.run()
+    assert sim.active_count == 0
+    assert sum(p.line == "near" for p in sim.passages) == through_near
+    assert sum(p.line == "far" for p in sim.passages) == 30 - through_near
