@@ -9,10 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 import aforo
-from aforo.errors import AforoError
+from aforo.errors import AforoError, ScenarioError
 
 DESCRIPTION = """\
 aforo simulates crowds in buildings when things go wrong: people as bodies that push
@@ -37,10 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except AforoError as exc:
-        errors.print(f"[bold red]error:[/] {exc}", highlight=False)
+        # escape: messages quote TOML ("[levels.hall]", "[[x, y], ...]") and paths, which rich
+        # would otherwise read as markup tags (dropping the text, or raising MarkupError)
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         return 2
     except FileNotFoundError as exc:
-        errors.print(f"[bold red]error:[/] {exc.filename}: no such file", highlight=False)
+        errors.print(f"[bold red]error:[/] {escape(str(exc.filename))}: no such file", highlight=False)
         return 2
     except KeyboardInterrupt:
         errors.print("[yellow]interrupted: the run directory holds only .partial files[/]")
@@ -90,6 +93,7 @@ def _run(args) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from aforo.engine.rundir import run_scenario
+    from aforo.scenario import find_problems
 
     if args.threads:
         import numba
@@ -102,8 +106,12 @@ def _run(args) -> int:
     if args.duration is not None:
         run = replace(run, duration=args.duration)
     scenario = replace(scenario, run=run)
+    if args.seed is not None or args.duration is not None:  # overrides obey the file's rules
+        problems = find_problems(scenario)
+        if problems:
+            raise ScenarioError(problems, f"{args.scenario} with the --seed/--duration given")
     text = args.scenario.read_text(encoding="utf-8")
-    console.print(f"[bold]aforo[/] {aforo.__version__}: {scenario.name} — {scenario.agent_count} agents, "
+    console.print(f"[bold]aforo[/] {aforo.__version__}: {escape(scenario.name)} — {scenario.agent_count} agents, "
                   f"{run.duration:g} s at dt = {run.time_step:g} s")
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -116,21 +124,31 @@ def _run(args) -> int:
         transient=False,
     ) as bar:
         task = bar.add_task("simulating", total=run.duration, inside=scenario.agent_count)
-        holder = {}
-
-        def progress(time_s: float) -> None:
-            sim = holder.get("sim")
-            bar.update(task, completed=time_s, inside=sim.active_count if sim else "?")
-
-        result = run_scenario(scenario, args.out, scenario_text=text, overwrite=args.overwrite, progress=progress)
-        holder["sim"] = result.simulation
-        bar.update(task, completed=result.simulation.time_s, inside=result.simulation.active_count)
+        watcher = _ProgressObserver(bar, task)
+        result = run_scenario(scenario, args.out, scenario_text=text, overwrite=args.overwrite, observers=(watcher,))
     _print_summary(result.summary, args.out)
     return 0
 
 
+class _ProgressObserver:
+    """Moves the progress bar at every recorded frame: simulated time, and agents still inside."""
+
+    def __init__(self, bar, task):
+        self.bar = bar
+        self.task = task
+
+    def on_start(self, sim) -> None:
+        pass
+
+    def on_frame(self, sim) -> None:
+        self.bar.update(self.task, completed=sim.time_s, inside=sim.active_count)
+
+    def on_finish(self, sim) -> None:
+        self.on_frame(sim)
+
+
 def _print_summary(summary: dict, out: Path) -> None:
-    table = Table(title=f"{summary['scenario']}: summary", show_header=False, title_justify="left")
+    table = Table(title=f"{escape(summary['scenario'])}: summary", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
     evac = summary["evacuation_time_s"]
@@ -155,7 +173,7 @@ def _print_summary(summary: dict, out: Path) -> None:
         table.add_row("[yellow]warnings[/]", f"{summary['messages_total']} (see summary.json)")
     table.add_row("contact sub-steps", f"at most {diag['most_substeps_in_a_step']} in one step; wall guard reverted {diag['wall_reverts']} moves")
     console.print(table)
-    console.print(f"written to [bold]{out}[/]: trajectories.parquet, passages.parquet, summary.json")
+    console.print(f"written to [bold]{escape(str(out))}[/]: trajectories.parquet, passages.parquet, summary.json")
 
 
 def _check(args) -> int:
@@ -163,7 +181,7 @@ def _check(args) -> int:
     from aforo.report.describe import describe
 
     scenario = _load(args.scenario)
-    console.print(f"[green]✓[/] {args.scenario}: valid scenario [bold]{scenario.name}[/]")
+    console.print(f"[green]✓[/] {escape(str(args.scenario))}: valid scenario [bold]{escape(scenario.name)}[/]")
     venue = compile_venue(scenario)
     for table in describe(venue):
         console.print(table)

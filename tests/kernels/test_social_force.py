@@ -159,7 +159,8 @@ def test_stiff_accelerations_sum_full_law():
 
 def test_split_and_substeps():
     active = np.array([True, True, False, True])
-    stiff_ids, free_ids, rate = split_stiff(active, np.array([1, 0, 3, 0]), np.array([0, 0, 0, 1]), np.array([50.0, 0, 900, 80.0]))
+    stiff_ids, free_ids, rate = split_stiff(active, np.array([1, 0, 3, 0]), np.array([0, 0, 0, 1]), np.zeros(4, np.int64),
+                                            np.array([50.0, 0, 900, 80.0]))
     assert stiff_ids.tolist() == [0, 3] and free_ids.tolist() == [1] and rate == 80.0
     assert substep_count(0.01, 80.0, 0.5, 200) == 2
     assert substep_count(0.01, 0.0, 0.5, 200) == 1

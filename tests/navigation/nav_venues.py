@@ -104,3 +104,47 @@ def rotated(venue: Venue, exit_, angle_deg: float):
     )
     portals = tuple((a, b, (turn(p), turn(q))) for a, b, (p, q) in venue.portals)
     return Venue(spaces, portals), (exit_[0], (turn(exit_[1][0]), turn(exit_[1][1]))), turn
+
+
+@dataclass
+class Arrival:
+    reached: str | None  # "area", "exit" or None (stuck or out of steps)
+    space: int
+    x: float
+    y: float
+    spaces_visited: list
+    steps: int
+
+
+def walk_to(grid, field, venue: Venue, space: int, x: float, y: float, *, area=None, exit_segment=None,
+            reach_m: float = 0.0, step_m: float = 0.05, max_steps: int = 4000) -> Arrival:
+    """Walk down the field by small steps as :func:`follow` does, until within ``reach_m`` of
+    ``area`` = (space, polygon) while on that space ("area"), or out through ``exit_segment``
+    ("exit"), or stuck (a zero direction elsewhere, a step into a wall) or out of steps (None)."""
+
+    def arrived(s, px, py):
+        return area is not None and s == area[0] and area[1].distance(Point(px, py)) <= reach_m
+
+    visited = [space]
+    for step in range(max_steps):
+        if arrived(space, x, y):
+            return Arrival("area", space, x, y, visited, step)
+        dx, dy = direction_at(grid, field, space, x, y)
+        if dx == 0.0 and dy == 0.0:
+            return Arrival(None, space, x, y, visited, step)
+        nx_, ny_ = x + step_m * dx, y + step_m * dy
+        here = Point(nx_, ny_)
+        if venue.spaces[space].polygon.covers(here):
+            x, y = nx_, ny_
+            continue
+        if exit_segment is not None and space == exit_segment[0]:
+            (ex1, ey1), (ex2, ey2) = exit_segment[1]
+            if _crossed_exit(x, y, nx_, ny_, ex1, ey1, ex2, ey2):
+                return Arrival("exit", space, nx_, ny_, visited, step)
+        joined = [b if a == space else a for a, b, _ in venue.portals if space in (a, b)]
+        entered = [s for s in joined if venue.spaces[s].polygon.covers(here)]
+        if not entered:
+            return Arrival(None, space, nx_, ny_, visited, step)
+        space, x, y = entered[0], nx_, ny_
+        visited.append(space)
+    return Arrival("area" if arrived(space, x, y) else None, space, x, y, visited, max_steps)

@@ -6,8 +6,8 @@ import pytest
 
 from aforo.errors import ScenarioError
 from aforo.scenario import Distribution, Scenario, from_dict, load, loads
-from aforo.scenario.load import NAVIGATION_FIELDS, PHYSICS_FIELDS, RUN_FIELDS
-from aforo.scenario.model import NavigationSettings, PhysicsParameters, Population, RunSettings
+from aforo.scenario.load import BELIEF_FIELDS, NAVIGATION_FIELDS, PHYSICS_FIELDS, RUN_FIELDS
+from aforo.scenario.model import BeliefSettings, NavigationSettings, PhysicsParameters, Population, RunSettings
 
 from scenario_helpers import DELETE, LOS_OLIVOS, REPO, SHIPPED, find, only, problems_of, room
 
@@ -188,7 +188,8 @@ def test_defaults_fill_what_the_file_leaves_out():
 
 @pytest.mark.parametrize(
     ("fields", "cls"),
-    [(RUN_FIELDS, RunSettings), (PHYSICS_FIELDS, PhysicsParameters), (NAVIGATION_FIELDS, NavigationSettings)],
+    [(RUN_FIELDS, RunSettings), (PHYSICS_FIELDS, PhysicsParameters), (NAVIGATION_FIELDS, NavigationSettings),
+     (BELIEF_FIELDS, BeliefSettings)],
 )
 def test_every_settings_field_of_the_model_can_be_set_from_a_file(fields, cls):
     assert set(fields) == set(cls.__dataclass_fields__)
@@ -197,12 +198,20 @@ def test_every_settings_field_of_the_model_can_be_set_from_a_file(fields, cls):
 def test_every_population_field_of_the_model_can_be_set_from_a_file():
     data = room(**{"populations.people": {
         "space": "room", "count": 3, "spawn": [[1, 1], [4, 1], [4, 4], [1, 4]], "seed": 5, "radius": 0.2,
-        "desired_speed": 1.2, "mass": 70, "relaxation_time": 0.4, "pushing": True, "headway_time": "800 ms"}})
+        "desired_speed": 1.2, "mass": 70, "relaxation_time": 0.4, "pushing": True, "headway_time": "800 ms",
+        "role": "guard", "post": "post", "effort": "300 N", "destination": "east",
+        "start": {"distribution": "uniform", "low": "10 s", "high": "1 min"}, "present": False,
+        "unknown_doors": ["west"]},
+        "levels.room.doors": {"west": {"jambs": [[0, 4], [0, 5]], "state": "locked"}},
+        "areas": {"post": {"space": "room", "polygon": [[8, 4], [9, 4], [9, 6], [8, 6]]}},
+        "events": [{"at": 5, "action": "enter", "population": "people"}]})
     pop = from_dict(data).populations[0]
     defaults = Population(name="people", space="room", count=0)
     changed = {name for name in Population.__dataclass_fields__ if getattr(pop, name) != getattr(defaults, name)}
     assert changed == set(Population.__dataclass_fields__) - {"name", "space"}
     assert pop.pushing is True and pop.headway_time == pytest.approx(0.8)
+    assert pop.effort == 300.0 and pop.start == Distribution(kind="uniform", low=10.0, high=60.0)
+    assert pop.unknown_doors == ("west",) and pop.present is False
 
 
 def test_walkable_accepts_one_ring_or_several_and_a_closed_ring():
@@ -297,8 +306,13 @@ def test_a_door_width_must_be_positive():
 
 def test_a_door_state_must_be_known():
     problem = find(problems_of(door_room(jambs=[[0, 4], [0, 5]], state="opne")), "levels.room.doors.west.state",
-                   "'opne' is not one of open, closed, locked")
+                   "'opne' is not one of open, closed, latched, locked, broken")
     assert "did you mean 'open'?" in problem.hint
+
+
+@pytest.mark.parametrize("state", ["open", "closed", "latched", "broken"])
+def test_every_door_state_but_locked_loads_for_the_only_way_out(state):
+    assert from_dict(door_room(jambs=[[0, 4], [0, 5]], state=state)).doors[0].state == state
 
 
 # --- distributions -------------------------------------------------------------------------------

@@ -5,17 +5,23 @@ import math
 import pytest
 
 from aforo.scenario.units import (
+    ANGLE,
+    DIMENSIONS,
     FORCE,
     FRICTION,
     LENGTH,
     MASS,
+    RATE,
     SPEED,
     STIFFNESS,
     TIME,
     UnitError,
+    format_clock,
     normalize_unit,
+    parse_clock,
     parse_number,
     parse_quantity,
+    seconds_after,
 )
 
 
@@ -43,6 +49,15 @@ from aforo.scenario.units import (
         ("2.4e5 kg/(m·s)", FRICTION, 2.4e5),
         ("2.4e5 N*s/m^2", FRICTION, 2.4e5),
         ("2.4e5 N s / m2", FRICTION, 2.4e5),
+        ("90 deg", ANGLE, math.pi / 2),
+        ("180deg", ANGLE, math.pi),
+        ("1.2 rad", ANGLE, 1.2),
+        (1.2, ANGLE, 1.2),
+        ("0.2 /s", RATE, 0.2),
+        ("0.2/s", RATE, 0.2),
+        ("12 /min", RATE, 0.2),
+        ("720 /h", RATE, 0.2),
+        (0.2, RATE, 0.2),
     ],
 )
 def test_quantities_convert_to_si(text, dimension, si):
@@ -93,3 +108,59 @@ def test_plain_numbers_are_dimensionless_only():
 def test_normalize_unit_spells_compound_units_one_way():
     assert normalize_unit(" kg / ( m * s ) ") == "kg/(m·s)"
     assert normalize_unit("N.s/m^2") == "N·s/m²"
+
+
+def test_no_unit_belongs_to_two_dimensions():
+    units = [u for d in DIMENSIONS for u in d.units]
+    assert len(units) == len(set(units))
+
+
+def test_90_deg_is_exactly_the_models_right_angle():
+    assert parse_quantity("90 deg", ANGLE) == float(math.pi / 2)
+
+
+@pytest.mark.parametrize(("text", "dimension", "fragments"), [
+    ("90 kg", ANGLE, ("'90 kg' is a mass", "an angle is expected")),
+    ("0.2 s", RATE, ("'0.2 s' is a time", "a rate is expected")),
+    ("90 N", ANGLE, ("a force",)),
+])
+def test_angles_and_rates_name_the_dimension_expected(text, dimension, fragments):
+    with pytest.raises(UnitError) as info:
+        parse_quantity(text, dimension)
+    assert all(f in info.value.message for f in fragments)
+    assert dimension.unit_list in info.value.hint
+
+
+def test_an_unknown_angle_unit_suggests_deg():
+    with pytest.raises(UnitError) as info:
+        parse_quantity("90 degs", ANGLE)
+    assert "did you mean 'deg'?" in info.value.hint
+
+
+# --- clock times ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("20:40", 74400), ("20:52:30", 75150), ("0:05", 300),
+                                                ("23:59:59", 86399), (" 08:00 ", 28800)])
+def test_clock_times_are_seconds_after_midnight(text, seconds):
+    assert parse_clock(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["24:00", "20:60", "20:40:60", "20:4", "20h40", "", "8", 2040, None])
+def test_malformed_clock_times_are_errors(text):
+    with pytest.raises(UnitError) as info:
+        parse_clock(text)
+    assert "HH:MM" in info.value.hint
+
+
+def test_seconds_after_wraps_past_midnight():
+    assert seconds_after("20:52", "20:40") == 720.0
+    assert seconds_after("00:10", "23:50") == 1200.0
+    assert seconds_after("20:40", "20:40") == 0.0
+    assert seconds_after("20:30", "20:40") == 86400.0 - 600.0
+
+
+def test_format_clock_writes_seconds_only_when_needed():
+    assert format_clock(75120) == "20:52"
+    assert format_clock(75150) == "20:52:30"
+    assert format_clock(86400 + 600) == "00:10"

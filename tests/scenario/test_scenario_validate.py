@@ -344,14 +344,14 @@ def room_with_door(state: str) -> dict:
                                                                         "state": state}}})
 
 
-@pytest.mark.parametrize("state", ["open", "closed"])
+@pytest.mark.parametrize("state", ["open", "closed", "latched", "broken"])
 def test_an_open_or_closed_exterior_door_is_a_way_out(state):
     assert from_dict(room_with_door(state)).doors[0].state == state
 
 
 def test_a_locked_exterior_door_is_not_a_way_out():
     problem = only(problems_of(room_with_door("locked")), "populations.people.space", "no exit reachable",
-                   "level 'room'", "locked doors never connect")
+                   "level 'room'", "doors locked for the whole run never connect")
     assert "unlock" in problem.hint
 
 
@@ -378,7 +378,7 @@ def two_rooms(state: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("state", ["open", "closed"])
+@pytest.mark.parametrize("state", ["open", "closed", "latched", "broken"])
 def test_open_and_closed_interior_doors_connect(state):
     assert from_dict(two_rooms(state)).doors[0].state == state
 

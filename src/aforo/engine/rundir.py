@@ -70,8 +70,13 @@ def run_scenario(
     scenario_text: str | None = None,
     overwrite: bool = False,
     progress=None,
+    observers: tuple = (),
 ) -> RunResult:
-    """Simulate ``scenario`` and write its run directory. Returns the summary and the simulation."""
+    """Simulate ``scenario`` and write its run directory. Returns the summary and the simulation.
+
+    ``progress`` is called with the simulated time after each frame; ``observers`` watch the run
+    too (on_start / on_frame / on_finish with the Simulation, after the run directory's own).
+    """
     out_dir = prepare_directory(Path(out_dir), overwrite=overwrite)
     started = time.time()
     sim = Simulation.from_scenario(scenario)
@@ -79,7 +84,7 @@ def run_scenario(
     writer = TrajectoryWriter(out_dir / ("trajectories.parquet" + PARTIAL))
     metrics = Metrics()
     try:
-        sim.run(observers=(writer, metrics), progress=progress)
+        sim.run(observers=(writer, metrics, *observers), progress=progress)
     finally:
         writer.close()
     wall_s = time.time() - started

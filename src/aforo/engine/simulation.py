@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from aforo.engine.behaviour import Behaviour
 from aforo.engine.state import AgentState, Scratch, kernel_parameters, spawn_agents
 from aforo.kernels.cells import build_wall_cells
 from aforo.kernels.constraints import LINE_COUNTER, LINE_EXIT
@@ -90,7 +91,10 @@ class Simulation:
     exit_outlet: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     passages: list[Passage] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
+    fired: list = field(default_factory=list)  # (time_s, Event) as they fired
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    behaviour: Behaviour | None = None
+    substeps_this_frame: int = 0
 
     @staticmethod
     def from_scenario(scenario: Scenario, venue: Venue | None = None) -> "Simulation":
@@ -105,6 +109,8 @@ class Simulation:
             exit_outlet=np.full(state.count, -1, dtype=np.int64),
         )
         sim._prepare()
+        sim.behaviour = Behaviour(sim)
+        sim._timeline = [(int(round(e.at / scenario.run.time_step)), e) for e in scenario.events]
         return sim
 
     # -- clock ----------------------------------------------------------------------------
@@ -152,16 +158,30 @@ class Simulation:
             v.walls, v.wall_space, wall_start, wall_ids, v.space_link, v.space_plane,
             v.space_uphill, v.space_factor_up, v.space_factor_down, v.lines, v.line_space,
             v.line_kind, v.line_target, v.line_start, g.origin_x, g.origin_y, g.nx, g.ny,
-            g.offset, float(g.cell_size), v.field_direction(), x_min, y_min, cell, n_cx, n_cy,
+            g.offset, float(g.cell_size), self._field_direction(), x_min, y_min, cell, n_cx, n_cy,
         )
+
+    def _field_direction(self) -> np.ndarray:
+        if self.behaviour is None:  # before behaviour exists: the venue's exit field
+            return self.venue.field_direction()
+        return self.behaviour.fields.directions
+
+    def refresh_fields(self) -> None:
+        """The set of fields changed: hand the kernel the new stack."""
+        t = list(self._venue_tuple)
+        t[20] = self._field_direction()
+        self._venue_tuple = tuple(t)
 
     def set_door_state(self, name: str, state: str) -> None:
         """Open, close or lock a door now: walls, lines and fields are rebuilt."""
         if name not in self.venue.door_states:
             raise KeyError(f"no door named {name!r}; doors: {sorted(self.venue.door_states)}")
         self.venue.door_states[name] = state
+        self.venue.leaves.set_state(name, state)
         rebuild_for_doors(self.venue)
         self._build_venue_tuple()
+        if self.behaviour is not None:
+            self.behaviour.door_state_changed()
 
     # -- stepping -------------------------------------------------------------------------
     def advance_steps(self, n_steps: int) -> None:
@@ -173,7 +193,8 @@ class Simulation:
             raise ValueError(f"advance at most {self.steps_per_frame} steps per call")
         n_events, substeps, most = advance(
             n_steps, self.time_step_s, self.params, self.state.kernel_tuple(), self._venue_tuple,
-            self._scratch.kernel_tuple(), self._events, 0, self.step_index,
+            self.venue.leaves.kernel_tuple(), self._scratch.kernel_tuple(), self._events, 0,
+            self.step_index,
         )
         if n_events < 0:  # cannot happen with the capacity above; a bug if it does
             raise RuntimeError("line-crossing buffer overflowed")
@@ -182,11 +203,29 @@ class Simulation:
         d.outer_steps += n_steps
         d.substeps += substeps
         d.most_substeps_in_a_step = max(d.most_substeps_in_a_step, most)
+        self.substeps_this_frame += substeps
         self._digest_events(n_events)
         self._digest_status()
 
     def advance_frame(self) -> None:
-        self.advance_steps(self.steps_per_frame)
+        """Advance one recording interval, firing due events at their step, then let people
+        decide (arrivals, beliefs, fields)."""
+        self.substeps_this_frame = 0
+        end = self.step_index + self.steps_per_frame
+        while self.step_index < end:
+            self._fire_due_events()
+            upcoming = [s for s, _ in self._timeline if s > self.step_index]
+            stop = min([end] + upcoming)
+            self.advance_steps(stop - self.step_index)
+        self._fire_due_events()
+        self.behaviour.update(self.steps_per_frame * self.time_step_s)
+
+    def _fire_due_events(self) -> None:
+        """Events whose step has come, in timeline order (each fires exactly once)."""
+        while self._timeline and self._timeline[0][0] <= self.step_index:
+            _, event = self._timeline.pop(0)
+            self.behaviour.apply(event)
+            self.fired.append((self.time_s, event))
 
     def _digest_events(self, n_events: int) -> None:
         agent, line, sign, step = (a[:n_events] for a in self._events)
@@ -216,6 +255,12 @@ class Simulation:
             self.messages.append(self._message(int(i), "state became non-finite; reset to its last position at rest"))
         status[:] = 0
 
+    def _still_to_come(self) -> bool:
+        """Someone may still appear: a population not yet entered, or waiting at the door."""
+        waiting = self.behaviour.waiting_to_enter.any()
+        enters = any(e.action == "enter" for _, e in self._timeline)
+        return bool(waiting or enters)
+
     def _message(self, agent: int, what: str) -> Message:
         s = self.state
         return Message(
@@ -236,13 +281,12 @@ class Simulation:
         for obs in observers:
             obs.on_frame(self)
         while self.step_index < total_steps:
-            n = min(self.steps_per_frame, total_steps - self.step_index)
-            self.advance_steps(n)
+            self.advance_frame()
             for obs in observers:
                 obs.on_frame(self)
             if progress is not None:
                 progress(self.time_s)
-            if run.stop_when_empty and self.active_count == 0:
+            if run.stop_when_empty and self.active_count == 0 and not self._still_to_come():
                 break
         for obs in observers:
             obs.on_finish(self)

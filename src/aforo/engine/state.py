@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from aforo.engine.spawn import place
+from aforo.kernels.doors import MAX_STIFF_LEAVES
 from aforo.kernels.social_force import (
     MAX_STIFF_PARTNERS,
     MAX_STIFF_WALLS,
@@ -53,6 +54,11 @@ class AgentState:
     contact_force: np.ndarray  # N, sum of body compression forces k·g on the agent (mean over the step)
     population: np.ndarray  # int64 index into scenario.populations
     headway_time: np.ndarray  # s; 0 = pushes (competitive), > 0 = keeps a headway (orderly)
+    start_step: np.ndarray  # int64: stands (pre-movement) before this outer step
+    moving: np.ndarray  # bool: False = told to stop, or waiting where it was sent
+    hold_x: np.ndarray  # m, a guard's hold point
+    hold_y: np.ndarray
+    hold_force: np.ndarray  # N, > 0 while a guard holds its post
 
     @property
     def count(self) -> int:
@@ -69,7 +75,8 @@ class AgentState:
             self.pos_x, self.pos_y, self.vel_x, self.vel_y, self.radius, self.mass,
             self.desired_speed, self.relaxation_time, self.space, self.elevation, self.active,
             self.field_of_agent, self.dir_x, self.dir_y, self.status, self.contact_force,
-            self.headway_time,
+            self.headway_time, self.start_step, self.moving, self.hold_x, self.hold_y,
+            self.hold_force,
         )
 
     def copy(self) -> "AgentState":
@@ -78,7 +85,7 @@ class AgentState:
 
 def spawn_agents(scenario: Scenario, venue: Venue) -> AgentState:
     """Draw every population's agents (seeded) and place them without overlap."""
-    columns: dict[str, list[np.ndarray]] = {k: [] for k in ("x", "y", "r", "m", "v0", "tau", "space", "pop", "headway")}
+    columns: dict[str, list[np.ndarray]] = {k: [] for k in ("x", "y", "r", "m", "v0", "tau", "space", "pop", "headway", "start")}
     for index, pop in enumerate(scenario.populations):
         seed = pop.seed if pop.seed is not None else (scenario.run.seed, index)
         rng = np.random.default_rng(seed)
@@ -93,7 +100,11 @@ def spawn_agents(scenario: Scenario, venue: Venue) -> AgentState:
         columns["tau"].append(pop.relaxation_time.sample(rng, pop.count))
         columns["space"].append(np.full(pop.count, s, dtype=np.int64))
         columns["pop"].append(np.full(pop.count, index, dtype=np.int64))
-        columns["headway"].append(np.full(pop.count, 0.0 if pop.pushing else pop.headway_time))
+        # Guards push to hold their post; everyone else as their population says.
+        pushes = pop.pushing or pop.role == "guard"
+        columns["headway"].append(np.full(pop.count, 0.0 if pushes else pop.headway_time))
+        start_s = pop.start.sample(rng, pop.count) if pop.start is not None else np.zeros(pop.count)
+        columns["start"].append(np.ceil(start_s / scenario.run.time_step - 1e-9))
     joined = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in columns.items()}
     n = joined["x"].size
     space = joined["space"].astype(np.int64)
@@ -119,6 +130,11 @@ def spawn_agents(scenario: Scenario, venue: Venue) -> AgentState:
         contact_force=np.zeros(n),
         population=joined["pop"].astype(np.int64),
         headway_time=joined["headway"].astype(np.float64),
+        start_step=joined["start"].astype(np.int64),
+        moving=np.ones(n, dtype=np.bool_),
+        hold_x=np.zeros(n),
+        hold_y=np.zeros(n),
+        hold_force=np.zeros(n),
     )
 
 
@@ -156,6 +172,10 @@ class Scratch:
     radial_sum: np.ndarray
     speed_now: np.ndarray
     gap_ahead: np.ndarray
+    stiff_leaves: np.ndarray
+    n_stiff_leaves: np.ndarray
+    agent_leaf_torque: np.ndarray
+    agent_leaf_force: np.ndarray
 
     @staticmethod
     def for_agents(n: int) -> "Scratch":
@@ -167,6 +187,10 @@ class Scratch:
             stiff_walls=np.zeros((n, MAX_STIFF_WALLS), dtype=np.int64),
             n_stiff_walls=np.zeros(n, dtype=np.int64),
             contact_rate=z(), acc_x=z(), acc_y=z(), radial_sum=z(), speed_now=z(), gap_ahead=z(),
+            stiff_leaves=np.zeros((n, MAX_STIFF_LEAVES), dtype=np.int64),
+            n_stiff_leaves=np.zeros(n, dtype=np.int64),
+            agent_leaf_torque=np.zeros((n, MAX_STIFF_LEAVES)),
+            agent_leaf_force=np.zeros((n, MAX_STIFF_LEAVES)),
         )
 
     def kernel_tuple(self) -> tuple:

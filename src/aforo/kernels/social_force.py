@@ -342,7 +342,7 @@ def free_accelerations(
 
 
 @njit(cache=True)
-def split_stiff(active, n_stiff, n_stiff_walls, contact_rate):
+def split_stiff(active, n_stiff, n_stiff_walls, n_stiff_leaves, contact_rate):
     """Indices of stiff and free active agents, and the largest contact rate (1/s)."""
     n = active.size
     stiff = np.empty(n, np.int64)
@@ -353,7 +353,7 @@ def split_stiff(active, n_stiff, n_stiff_walls, contact_rate):
     for i in range(n):
         if not active[i]:
             continue
-        if n_stiff[i] > 0 or n_stiff_walls[i] > 0:
+        if n_stiff[i] > 0 or n_stiff_walls[i] > 0 or n_stiff_leaves[i] > 0:
             stiff[n_s] = i
             n_s += 1
             if contact_rate[i] > rate:

@@ -3,12 +3,15 @@
 One outer step of length dt is this fixed sequence of stages (docs/physics.md explains each):
 
 1. ``cells``       agents binned on the plan grid (counting sort, deterministic order)
-2. ``directions``  desired direction from the agent's navigation field; stair speed factor
+2. ``directions``  desired direction from the agent's navigation field; stair speed factor;
+                   standing (pre-movement, stopped, waiting) and guards holding a post
 3. ``forces``      smooth social forces once; stiff pairs and walls listed; contact rate;
                    orderly walkers slow to the free gap ahead (headway rule)
 4. ``integrate``   free agents: one symplectic Euler step of dt; stiff agents: n sub-steps of
                    dt/n with the full contact law, n from the largest contact rate
-5. ``walls``       hard-wall guard: no centre crosses a wall; clearance restored
+5. ``walls``       hard-wall guard: no centre crosses a wall or a leaf; clearance restored
+   Door leaves (kernels/doors.py) take part in both: a leaf touched by an agent turns with
+                   the contact sub-steps, a leaf nobody touches with dt.
 6. ``health``      non-finite states put back and flagged (a run never dies of one agent)
 7. ``lines``       portal crossings change space; exit crossings remove; door crossings counted
 8. ``elevation``   z from the space's plane
@@ -24,14 +27,27 @@ from numba import njit
 
 from aforo.kernels.cells import build_agent_cells
 from aforo.kernels.constraints import (
+    apply_roles,
     cross_lines,
     desired_directions,
     enforce_walls,
     guard_non_finite,
     update_elevation,
 )
+from aforo.kernels.doors import (
+    add_leaf_contacts,
+    advance_leaves,
+    enforce_leaves,
+    find_leaf_contacts,
+    handle_torques,
+    update_leaf_segments,
+)
 from aforo.kernels.social_force import (
     P_CLEARANCE,
+    P_K,
+    P_KAPPA,
+    P_MARGIN,
+    STATUS_WALL_REVERTED,
     apply_headway,
     P_MAX_SUBSTEPS,
     P_STABILITY,
@@ -45,20 +61,25 @@ from aforo.kernels.social_force import (
 
 
 @njit(cache=True)
-def advance(n_steps, dt, params, agents, venue, scratch, events, n_events, first_step):
+def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_events, first_step):
     """Run ``n_steps`` outer steps in place. Returns (n_events, total sub-steps, most in a step).
 
     ``n_events`` is −1 on return if the event buffers overflowed (the caller drains them every
     call and sizes them for the worst case, so this signals a bug, not a crowd).
     """
     (pos_x, pos_y, vel_x, vel_y, radius, mass, desired_speed, relaxation_time, space, elevation,
-     active, field_of_agent, dir_x, dir_y, status, contact_force, headway_time) = agents
+     active, field_of_agent, dir_x, dir_y, status, contact_force, headway_time, start_step, moving,
+     hold_x, hold_y, hold_force) = agents
     (walls, wall_space, wall_cell_start, wall_cell_ids, space_link, space_plane, space_uphill,
      space_factor_up, space_factor_down, lines, line_space, line_kind, line_target, line_start,
      grid_origin_x, grid_origin_y, grid_nx, grid_ny, grid_offset, nav_cell_size, field_direction,
      x_min, y_min, cell_size, n_cells_x, n_cells_y) = venue
     (old_x, old_y, smooth_fx, smooth_fy, stiff_partners, n_stiff, stiff_walls, n_stiff_walls,
-     contact_rate, acc_x, acc_y, radial_sum, speed_now, gap_ahead) = scratch
+     contact_rate, acc_x, acc_y, radial_sum, speed_now, gap_ahead, stiff_leaves, n_stiff_leaves,
+     agent_leaf_torque, agent_leaf_force) = scratch
+    (leaf_hinge_x, leaf_hinge_y, leaf_length, leaf_base, leaf_sign, leaf_max, leaf_inertia,
+     leaf_space, leaf_mode, leaf_handle_force, leaf_frame, leaf_angle, leaf_omega, leaf_segment,
+     leaf_torque, leaf_force_sum, leaf_closing_sum, leaf_handle_torque) = leaves
     event_agent, event_line, event_sign, event_step = events
 
     total_substeps = 0
@@ -76,6 +97,10 @@ def advance(n_steps, dt, params, agents, venue, scratch, events, n_events, first
             grid_ny, grid_offset, nav_cell_size, field_direction, space_uphill, space_factor_up,
             space_factor_down, desired_speed, dir_x, dir_y, speed_now,
         )
+        apply_roles(
+            first_step + step, pos_x, pos_y, active, start_step, moving, hold_x, hold_y, hold_force,
+            mass, relaxation_time, dir_x, dir_y, speed_now,
+        )
         # 3. forces
         smooth_forces(
             pos_x, pos_y, vel_x, vel_y, radius, mass, space, elevation, active,
@@ -85,8 +110,17 @@ def advance(n_steps, dt, params, agents, venue, scratch, events, n_events, first
             gap_ahead, status,
         )
         apply_headway(active, gap_ahead, headway_time, speed_now)
+        find_leaf_contacts(
+            pos_x, pos_y, radius, mass, space, active, leaf_segment, leaf_space, leaf_mode,
+            params[P_MARGIN], params[P_K], stiff_leaves, n_stiff_leaves, contact_rate,
+        )
+        handle_torques(
+            pos_x, pos_y, space, active, dir_x, dir_y, leaf_hinge_x, leaf_hinge_y, leaf_length,
+            leaf_base, leaf_sign, leaf_angle, leaf_space, leaf_mode, leaf_handle_force, leaf_frame,
+            leaf_handle_torque,
+        )
         # 4. integrate
-        stiff_ids, free_ids, rate = split_stiff(active, n_stiff, n_stiff_walls, contact_rate)
+        stiff_ids, free_ids, rate = split_stiff(active, n_stiff, n_stiff_walls, n_stiff_leaves, contact_rate)
         free_accelerations(
             free_ids, vel_x, vel_y, mass, speed_now, relaxation_time, dir_x, dir_y,
             smooth_fx, smooth_fy, acc_x, acc_y,
@@ -104,7 +138,25 @@ def advance(n_steps, dt, params, agents, venue, scratch, events, n_events, first
                 dir_x, dir_y, smooth_fx, smooth_fy, stiff_partners, n_stiff, walls, stiff_walls,
                 n_stiff_walls, params, acc_x, acc_y, radial_sum,
             )
+            add_leaf_contacts(
+                stiff_ids, pos_x, pos_y, vel_x, vel_y, radius, mass, stiff_leaves, n_stiff_leaves,
+                leaf_hinge_x, leaf_hinge_y, leaf_sign, leaf_omega, leaf_segment, params[P_K],
+                params[P_KAPPA], acc_x, acc_y, radial_sum, agent_leaf_torque, agent_leaf_force,
+            )
             kick_drift(stiff_ids, pos_x, pos_y, vel_x, vel_y, acc_x, acc_y, h)
+            advance_leaves(
+                stiff_ids, stiff_leaves, n_stiff_leaves, agent_leaf_torque, agent_leaf_force,
+                leaf_length, leaf_max, leaf_inertia, leaf_mode, leaf_handle_torque, leaf_angle,
+                leaf_omega, leaf_torque, leaf_force_sum, leaf_closing_sum, h,
+            )
+            update_leaf_segments(leaf_hinge_x, leaf_hinge_y, leaf_length, leaf_base, leaf_sign, leaf_angle, leaf_segment)
+        if n_sub == 0 and leaf_angle.size > 0:  # nobody touches a leaf: they swing on their own
+            advance_leaves(
+                stiff_ids, stiff_leaves, n_stiff_leaves, agent_leaf_torque, agent_leaf_force,
+                leaf_length, leaf_max, leaf_inertia, leaf_mode, leaf_handle_torque, leaf_angle,
+                leaf_omega, leaf_torque, leaf_force_sum, leaf_closing_sum, dt,
+            )
+            update_leaf_segments(leaf_hinge_x, leaf_hinge_y, leaf_length, leaf_base, leaf_sign, leaf_angle, leaf_segment)
         total_substeps += n_sub
         if n_sub > most_substeps:
             most_substeps = n_sub
@@ -115,6 +167,11 @@ def advance(n_steps, dt, params, agents, venue, scratch, events, n_events, first
             old_x, old_y, pos_x, pos_y, vel_x, vel_y, radius, space, active, agent_cell,
             walls, wall_space, wall_cell_start, wall_cell_ids, params[P_CLEARANCE], status,
         )
+        if leaf_angle.size > 0:
+            enforce_leaves(
+                old_x, old_y, pos_x, pos_y, vel_x, vel_y, radius, space, active, leaf_segment,
+                leaf_space, leaf_mode, params[P_CLEARANCE], STATUS_WALL_REVERTED, status,
+            )
         # 6. health
         guard_non_finite(old_x, old_y, pos_x, pos_y, vel_x, vel_y, active, status)
         # 7. lines

@@ -2,6 +2,11 @@
 
 How a field is made (:func:`compute_field`):
 
+0. **Target areas.** A target may also be an area inside a space (a post, a refuge, a meeting
+   point): every free cell of that space whose centre lies in the polygon is a seed at travel
+   time 0 (an area too small to hold a cell centre seeds the free cell holding its representative
+   point). Directions there are (0, 0): the agent has arrived. Areas and exit segments may be
+   mixed; each cell then leads to the nearest of any of them.
 1. **Apron.** Each target (an exit, an open exterior door) is a segment on its space's outer
    boundary. The cells just outside it, within a rectangle as wide as the segment and
    :func:`~aforo.navigation.grid.apron_depth` (≈ 0.5 m) deep, become part of the field. They are
@@ -38,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiLineString
+from shapely.geometry.base import BaseGeometry
 
 from aforo.kernels.fmm import descent_directions, fast_marching, lookup_cell
 from aforo.navigation.grid import (
@@ -45,6 +51,7 @@ from aforo.navigation.grid import (
     ON_LINE_TOLERANCE_M,
     NavGrid,
     apron_depth,
+    cells_in,
     check_on_boundary,
     segments_of,
 )
@@ -64,6 +71,7 @@ from aforo.navigation.spaces import (
     NavSpace,
     Segment,
     as_segment_array,
+    check_area_polygon,
     check_space_index,
     check_spaces,
 )
@@ -76,12 +84,15 @@ class NavField:
     """Travel time to the nearest target, and the way down it, on a :class:`NavGrid`.
 
     travel_time     [n_cells] float64, time-distance to the nearest target in metres at unit
-                    speed (distance weighted by slowness). 0 on a target segment, negative in
-                    its apron (−distance beyond the segment), inf where unreachable or not free.
+                    speed (distance weighted by slowness). 0 on a target segment and in a target
+                    area, negative in an exit's apron (−distance beyond the segment), inf where
+                    unreachable or not free.
     direction       [n_cells, 2] float64, unit vector of steepest descent of travel_time; in an
-                    apron the target's outward normal; (0, 0) where unreachable or not free.
+                    apron the target's outward normal; (0, 0) in a target area (arrived), where
+                    unreachable or not free.
     space_slowness  [n_spaces] float64, base slowness used on each space in the final pass
                     (on a stair: slowness_up or slowness_down, whichever way it is walked)
+    in_target_area  [n_cells] bool, the cells seeded by ``target_areas`` (all False without)
 
     Arrays are read-only.
     """
@@ -89,6 +100,7 @@ class NavField:
     travel_time: np.ndarray
     direction: np.ndarray
     space_slowness: np.ndarray
+    in_target_area: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -245,20 +257,27 @@ def _stair_slowness(grid: NavGrid, spaces, travel_time, centres) -> np.ndarray:
     return chosen
 
 
-def compute_field(grid: NavGrid, *, spaces: Sequence[NavSpace], targets: Sequence[tuple[int, Segment]],
+def compute_field(grid: NavGrid, *, spaces: Sequence[NavSpace], targets: Sequence[tuple[int, Segment]] = (),
+                  target_areas: Sequence[tuple[int, BaseGeometry]] = (),
                   barriers: Sequence[tuple[int, Segment]] = (), wall_buffer: float = 0.3,
                   wall_penalty: float = 1.0) -> NavField:
-    """Travel time to the nearest of ``targets`` over ``grid``, and its descent directions.
+    """Travel time to the nearest of ``targets`` and ``target_areas`` over ``grid``, and its
+    descent directions.
 
     grid          from :func:`~aforo.navigation.build_grid` with the same ``spaces``
     spaces        the spaces, for their polygons and slownesses
     targets       (space, segment): exits, segments (m) on the space's outer boundary
+    target_areas  (space, polygon): areas inside a space, shapely Polygons or MultiPolygons (m);
+                  the free cells of that space whose centre lies in the polygon (boundary
+                  included) are at travel time 0 with direction (0, 0); a polygon holding no
+                  cell centre seeds the free cell holding its representative point
     barriers      (space, segment): closed interior doors, segments (m) nothing may cross
     wall_buffer   distance (m) from walls within which the slowness is raised
     wall_penalty  slowness increase at a wall (dimensionless; 0 turns the penalty off)
 
-    Raises :class:`NavigationError` when there is no target, an index is out of range, a target
-    is off its space's boundary or is too narrow to open onto any free cell.
+    Raises :class:`NavigationError` when there is no target of either kind, an index is out of
+    range, a target is off its space's boundary or is too narrow to open onto any free cell, or
+    an area's polygon is empty, invalid or holds no free cell of its space.
     """
     spaces = check_spaces(spaces)
     if len(spaces) != grid.n_spaces:
@@ -266,19 +285,22 @@ def compute_field(grid: NavGrid, *, spaces: Sequence[NavSpace], targets: Sequenc
     for name, value in (("wall_buffer", wall_buffer), ("wall_penalty", wall_penalty)):
         if not (isinstance(value, Real) and math.isfinite(value) and value >= 0):
             raise NavigationError(f"{name} must be a finite number ≥ 0, got {value!r}")
-    if not targets:
-        raise NavigationError("at least one target is needed")
+    targets, target_areas = tuple(targets), tuple(target_areas)
+    if not targets and not target_areas:
+        raise NavigationError("at least one target is needed (an exit segment or a target area)")
     target_list = _checked_segments(targets, len(spaces), "targets")
+    in_area = _area_cells(grid, target_areas)
     barrier_list = _checked_segments(barriers, len(spaces), "barriers")
 
     apron, links = _apron_and_links(grid, spaces, target_list, barrier_list)
+    seed_time = np.where(in_area, 0.0, apron.seed_time)
     walls, wall_space = _effective_walls(grid, target_list, barrier_list)
     penalty = _wall_penalty_factor(grid, walls, wall_space, float(wall_buffer), float(wall_penalty))
     passable = grid.free | apron.mask
 
     def march(space_slowness: np.ndarray) -> np.ndarray:
         slowness = np.where(passable, space_slowness[grid.space_of_cell] * penalty, np.inf)
-        return fast_marching(links, slowness, grid.cell_size, apron.seed_time)
+        return fast_marching(links, slowness, grid.cell_size, seed_time)
 
     space_slowness = np.array([space.mean_slowness for space in spaces])
     travel_time = march(space_slowness)
@@ -288,9 +310,38 @@ def compute_field(grid: NavGrid, *, spaces: Sequence[NavSpace], targets: Sequenc
 
     direction = descent_directions(links, travel_time, grid.cell_size)
     direction[apron.mask] = apron.normal[apron.mask]
-    for array in (travel_time, direction, space_slowness):
+    direction[in_area] = 0.0  # arrived: what to do there is the engine's business
+    for array in (travel_time, direction, space_slowness, in_area):
         array.flags.writeable = False
-    return NavField(travel_time=travel_time, direction=direction, space_slowness=space_slowness)
+    return NavField(travel_time=travel_time, direction=direction, space_slowness=space_slowness,
+                    in_target_area=in_area)
+
+
+def _area_cells(grid: NavGrid, target_areas) -> np.ndarray:
+    """Mask [n_cells] of the free cells seeded by the target areas, each area checked."""
+    mask = np.zeros(grid.n_cells, dtype=bool)
+    for k, item in enumerate(target_areas):
+        what = f"target_areas[{k}]"
+        try:
+            space, polygon = item
+        except (TypeError, ValueError) as error:
+            raise NavigationError(f"{what}: expected (space, polygon), got {item!r:.80}") from error
+        space = check_space_index(space, grid.n_spaces, what)
+        check_area_polygon(polygon, what)
+        cells = cells_in(grid, space, polygon, free_only=True)
+        if cells.size == 0:  # smaller than a cell: the cell holding a point surely inside it
+            point = polygon.representative_point()
+            cell = lookup_cell(grid.origin_x, grid.origin_y, grid.nx, grid.ny, grid.offset,
+                               grid.cell_size, space, point.x, point.y)
+            if cell < 0 or not grid.free[cell]:
+                raise NavigationError(
+                    f"{what}: no free cell of space {space} lies in the area "
+                    f"(bounds {[round(v, 6) for v in polygon.bounds]}); is it outside the space "
+                    f"or over a wall?"
+                )
+            cells = np.array([cell], dtype=np.int64)
+        mask[cells] = True
+    return mask
 
 
 def _checked_segments(items, n_spaces: int, what: str) -> list[tuple[int, np.ndarray]]:

@@ -36,6 +36,7 @@ from aforo.navigation.spaces import (
     NavSpace,
     Segment,
     as_segment_array,
+    check_area_polygon,
     check_space_index,
     check_spaces,
 )
@@ -119,6 +120,32 @@ class NavGrid:
 def apron_depth(cell_size: float) -> float:
     """Depth (m) of an exit's apron: about half a metre, and at least two cells."""
     return max(APRON_DEPTH_M, 2.0 * cell_size)
+
+
+def cells_in(grid: NavGrid, space: int, polygon, *, free_only: bool = True) -> np.ndarray:
+    """Indices of the cells of ``space`` whose centre lies in ``polygon`` (its boundary included).
+
+    grid       a :class:`NavGrid`
+    space      index of the space whose raster is searched
+    polygon    a shapely Polygon or MultiPolygon (m)
+    free_only  keep only free cells (centre inside the space's walkable polygon)
+
+    Returns an int64 array of cell indices, ascending (empty if no centre lies in the polygon).
+    Only the cells in the polygon's bounding box are tested, so the cost is that of the polygon's
+    size in cells, not of the grid. Raises :class:`NavigationError` for a bad index or polygon.
+    """
+    space = check_space_index(space, grid.n_spaces, "cells_in")
+    check_area_polygon(polygon, "cells_in")
+    x_min, y_min, x_max, y_max = polygon.bounds
+    pad = ON_LINE_TOLERANCE_M
+    index, x, y = grid.layout.window(space, x_min - pad, y_min - pad, x_max + pad, y_max + pad)
+    if index.size == 0:
+        return np.empty(0, np.int64)
+    shapely.prepare(polygon)
+    index = index[shapely.intersects_xy(polygon, x, y)]
+    if free_only:
+        index = index[grid.free[index]]
+    return np.sort(index).astype(np.int64)
 
 
 def _raster_layout(spaces: Sequence[NavSpace], cell_size: float) -> RasterLayout:

@@ -85,6 +85,23 @@ def as_segment_array(segment: Segment, what: str) -> np.ndarray:
     return array
 
 
+def check_area_polygon(polygon, what: str) -> BaseGeometry:
+    """``polygon`` checked to be a non-empty, valid Polygon or MultiPolygon of positive area with
+    finite coordinates, or a NavigationError naming ``what``."""
+    if not isinstance(polygon, (Polygon, MultiPolygon)):
+        raise NavigationError(f"{what}: an area must be a shapely Polygon or MultiPolygon, "
+                              f"got {type(polygon).__name__}")
+    if polygon.is_empty:
+        raise NavigationError(f"{what}: the area's polygon is empty")
+    if not np.all(np.isfinite(shapely.get_coordinates(polygon))):
+        raise NavigationError(f"{what}: the area's polygon has non-finite coordinates")
+    if not shapely.is_valid(polygon):
+        raise NavigationError(f"{what}: the area's polygon is not valid: {shapely.is_valid_reason(polygon)}")
+    if not polygon.area > 0.0:
+        raise NavigationError(f"{what}: the area's polygon has zero area")
+    return polygon
+
+
 def check_space_index(space: int, n_spaces: int, what: str) -> int:
     """``space`` as an int, or a NavigationError naming ``what``."""
     if not isinstance(space, (int, np.integer)) or not 0 <= int(space) < n_spaces:

@@ -8,8 +8,14 @@ See docs/scenario-format.md for the file format.
 from aforo.scenario.load import from_dict, load, loads
 from aforo.scenario.model import (
     DOOR_STATES,
+    DOOR_SWINGS,
+    EVENT_ACTIONS,
+    ROLES,
+    Area,
+    BeliefSettings,
     Distribution,
     Door,
+    Event,
     Exit,
     Level,
     NavigationSettings,
@@ -24,8 +30,14 @@ from aforo.scenario.validate import find_problems, validate
 
 __all__ = [
     "DOOR_STATES",
+    "DOOR_SWINGS",
+    "EVENT_ACTIONS",
+    "ROLES",
+    "Area",
+    "BeliefSettings",
     "Distribution",
     "Door",
+    "Event",
     "Exit",
     "Level",
     "NavigationSettings",

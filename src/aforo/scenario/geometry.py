@@ -258,3 +258,16 @@ class UnionFind:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self._parent[rb] = ra
+
+
+# --- doors ---------------------------------------------------------------------------------------
+
+
+def door_is_exterior(shape: LevelShape, jambs: Segment) -> bool:
+    """Whether a door leads outside: its whole segment runs along the level's walls.
+
+    This is the venue compiler's rule (``aforo.venue.geometry.is_on_outer_boundary`` applied to
+    the level's walkable area): a door along the boundary of the walkable area is an opening to
+    the outside (an outlet when open); a door across a gap inside the level is interior.
+    """
+    return lies_along(jambs, shape.walls)

@@ -16,6 +16,7 @@ The file layout is documented in docs/scenario-format.md.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
 import tomllib
@@ -28,8 +29,14 @@ from aforo.errors import Problem, ScenarioError
 from aforo.scenario import geometry as geo
 from aforo.scenario.model import (
     DOOR_STATES,
+    DOOR_SWINGS,
+    EVENT_ACTIONS,
+    ROLES,
+    Area,
+    BeliefSettings,
     Distribution,
     Door,
+    Event,
     Exit,
     Level,
     NavigationSettings,
@@ -40,19 +47,24 @@ from aforo.scenario.model import (
     Stair,
 )
 from aforo.scenario.units import (
+    ANGLE,
     FORCE,
     FRICTION,
     LENGTH,
     MASS,
+    RATE,
     SPEED,
     STIFFNESS,
     TIME,
     Dimension,
     UnitError,
+    is_clock_text,
+    parse_clock,
     parse_number,
     parse_quantity,
+    seconds_after,
 )
-from aforo.scenario.validate import Damage, find_problems
+from aforo.scenario.validate import HINGES, LEAF_FIELDS, Damage, find_problems
 
 __all__ = ["load", "loads", "from_dict"]
 
@@ -97,7 +109,8 @@ def from_dict(data: dict[str, Any], source: str | None = None) -> Scenario:
         raise ScenarioError(Problem("(top level)", f"expected a table, got {_show(data)}"), source)
     ctx = _Context()
     scenario = _read_scenario(ctx, data)
-    damage = Damage(paths=frozenset(ctx.damaged), left_out_spaces=tuple(ctx.left_out_spaces))
+    damage = Damage(paths=frozenset(ctx.damaged), left_out_spaces=tuple(ctx.left_out_spaces),
+                    left_out=tuple(ctx.left_out), event_sources=tuple(ctx.event_sources))
     problems = ctx.problems + find_problems(scenario, damage)
     if problems:
         raise ScenarioError(sorted(problems, key=_file_order), source)
@@ -145,6 +158,8 @@ class _Context:
     problems: list[Problem] = field(default_factory=list)
     damaged: set[str] = field(default_factory=set)
     left_out_spaces: list[str] = field(default_factory=list)  # "levels.hall", "stairs.stair"
+    left_out: list[str] = field(default_factory=list)  # every named object left out, spaces included
+    event_sources: list[int] = field(default_factory=list)  # file index of each event kept, in stored order
 
 
 Parser = Callable[[Any, str], Any]
@@ -263,6 +278,34 @@ def _choice(options: tuple[str, ...]) -> Parser:
     return parse
 
 
+def _names(value: Any, path: str) -> tuple[str, ...]:
+    """A list of names: ["back", "kitchen"]."""
+    if not isinstance(value, list):
+        raise _Invalid.at(path, f"expected a list of names, got {_show(value)}", 'e.g. ["back", "kitchen"]')
+    problems = [Problem(f"{path}[{i}]", f"expected a name in quotes, got {_show(item)}")
+                for i, item in enumerate(value) if not isinstance(item, str)]
+    if problems:
+        raise _Invalid(problems)
+    return tuple(value)
+
+
+def _clock_of(value: Any, path: str) -> str:
+    """A clock time "HH:MM" or "HH:MM:SS", or a TOML local time (20:40:00): the text "HH:MM[:SS]"."""
+    if isinstance(value, datetime.datetime):
+        raise _Invalid.at(path, f"expected a time of day, got the date and time {value.isoformat()}",
+                          'give only the time, e.g. "20:40"')
+    if isinstance(value, datetime.time):
+        if value.microsecond or value.tzinfo is not None:
+            raise _Invalid.at(path, f"expected a time of day in whole seconds, got {value.isoformat()}",
+                              'e.g. "20:40" or "20:40:30"')
+        value = value.strftime("%H:%M:%S")
+    try:
+        parse_clock(value)
+    except UnitError as exc:
+        raise _Invalid.at(path, exc.message, exc.hint) from None
+    return value.strip()
+
+
 def _is_point(value: Any) -> bool:
     return isinstance(value, list) and len(value) == 2 and all(
         isinstance(c, (int, float)) and not isinstance(c, bool) for c in value
@@ -376,24 +419,52 @@ PHYSICS_FIELDS: dict[str, Parser] = {
     "max_substeps": _integer,
 }
 NAVIGATION_FIELDS: dict[str, Parser] = {"cell_size": _quantity(LENGTH)}
-SECTIONS = ("scenario", "run", "physics", "navigation", "levels", "stairs", "populations")
+BELIEF_FIELDS: dict[str, Parser] = {
+    "learn_time": _quantity(TIME),
+    "share_rate": _quantity(RATE),
+    "share_radius": _quantity(LENGTH),
+}
+SECTIONS = ("scenario", "clock", "run", "physics", "navigation", "beliefs", "levels", "stairs", "areas",
+            "populations", "events")
 
 
 def _read_scenario(ctx: _Context, data: dict[str, Any]) -> Scenario:
     top = _Table(ctx, data, "")
     meta = top.read("scenario", _table, expects='add [scenario] with name = "..."')
     name, description = _read_meta(ctx, meta)
+    clock_start = _read_clock(ctx, top.read("clock", _table, {}))
     run = _read_settings(ctx, top.read("run", _table, {}), "run", RunSettings, RUN_FIELDS)
     physics = _read_settings(ctx, top.read("physics", _table, {}), "physics", PhysicsParameters, PHYSICS_FIELDS)
     navigation = _read_settings(ctx, top.read("navigation", _table, {}), "navigation", NavigationSettings,
                                 NAVIGATION_FIELDS)
+    beliefs = _read_settings(ctx, top.read("beliefs", _table, {}), "beliefs", BeliefSettings, BELIEF_FIELDS)
     levels_data = top.read("levels", _table, expects="add [levels.<name>] with walkable = [[x, y], ...]")
     levels = _read_named(ctx, levels_data, "levels", _read_level)
     stairs = _read_named(ctx, top.read("stairs", _table, {}), "stairs", _read_stair)
+    areas = _read_named(ctx, top.read("areas", _table, {}), "areas", _read_area)
     populations = _read_named(ctx, top.read("populations", _table, {}), "populations", _read_population)
+    events = _read_events(ctx, top.read("events", _array_of_tables, []), clock_start)
     top.finish()
     return Scenario(name=name, levels=levels, stairs=stairs, populations=populations, run=run, physics=physics,
-                    navigation=navigation, description=description)
+                    navigation=navigation, description=description, areas=areas, events=events,
+                    beliefs=beliefs, clock_start=None if clock_start is _BAD else clock_start)
+
+
+def _read_clock(ctx: _Context, data: Any) -> Any:
+    """[clock] start: the clock text, None when absent, or _BAD when it could not be read."""
+    if data is _BAD:
+        return _BAD
+    table = _Table(ctx, data, "clock")
+    start = table.read("start", _clock_of, None, expects='"20:40" (the clock time at t = 0)')
+    table.finish()
+    return start
+
+
+def _array_of_tables(value: Any, path: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _Invalid.at(path, f"expected an array of tables, got {_show(value)}",
+                          f"write each one as a [[{path}]] section")
+    return value
 
 
 def _read_meta(ctx: _Context, meta: Any) -> tuple[str, str]:
@@ -438,6 +509,7 @@ def _read_named(ctx: _Context, data: Any, path: str, read_one: Callable) -> tupl
 
 def _left_out(ctx: _Context, section: str, name: str, path: str) -> None:
     ctx.damaged.add(path)
+    ctx.left_out.append(path)
     if section in ("levels", "stairs"):
         ctx.left_out_spaces.append(path)
 
@@ -455,7 +527,9 @@ def _read_level(ctx: _Context, name: str, data: dict[str, Any], path: str) -> Le
         shape = _shape_if_valid(Level(name=name, elevation=0.0, walkable=walkable, obstacles=obstacles))
     doors = _read_named(ctx, doors_data, f"{path}.doors", lambda c, n, d, p: _read_door(c, name, n, d, p, shape))
     exits = _read_named(ctx, exits_data, f"{path}.exits", lambda c, n, d, p: _read_exit(c, name, n, d, p))
-    if table.failed:
+    if table.failed:  # its doors and exits go with it: references to them are not "unknown"
+        for kind, items in (("doors", doors), ("exits", exits)):
+            ctx.left_out += [f"{path}.{kind}.{item.name}" for item in items]
         return None
     return Level(name=name, elevation=elevation, walkable=walkable, obstacles=obstacles, doors=doors, exits=exits)
 
@@ -475,14 +549,20 @@ def _read_door(ctx: _Context, level: str, name: str, data: dict[str, Any], path:
     center = table.read("center", _point, None)
     clear_width = table.read("clear_width", _quantity(LENGTH), None)
     state = table.read("state", _choice(DOOR_STATES), "open")
+    swing = table.read("swing", _choice(DOOR_SWINGS), "none")
+    leaf_parsers = {"leaves": _integer, "hinge": _choice(HINGES), "max_angle": _quantity(ANGLE),
+                    "leaf_mass": _quantity(MASS), "handle_force": _quantity(FORCE)}
+    leaf = {key: table.read(key, parse, None) for key, parse in leaf_parsers.items()}
     table.finish()
     if table.failed:
         return None
+    _check_leaf_keys(ctx, path, data, swing, leaf["leaves"])
+    leaf = {"swing": swing, **{k: v for k, v in leaf.items() if v is not None}}
     if jambs is not None:
         if center is not None or clear_width is not None:
             return _door_problem(ctx, path, "give either jambs, or center and clear_width, not both",
                                  "keep jambs = [[x1, y1], [x2, y2]] or center = [x, y] with clear_width")
-        return Door(name=name, level=level, jambs=jambs, state=state)
+        return Door(name=name, level=level, jambs=jambs, state=state, **leaf)
     if center is None or clear_width is None:
         missing = "clear_width" if center is not None else "center" if clear_width is not None else "jambs"
         return _door_problem(ctx, f"{path}.{missing}", f"missing required key '{missing}' (a door needs jambs, "
@@ -497,7 +577,25 @@ def _read_door(ctx: _Context, level: str, name: str, data: dict[str, Any], path:
     placed = geo.place_on_wall(shape.free, center, clear_width)
     if placed.jambs is None:
         return _door_problem(ctx, f"{path}.center", placed.problem, placed.hint)
-    return Door(name=name, level=level, jambs=placed.jambs, state=state)
+    return Door(name=name, level=level, jambs=placed.jambs, state=state, **leaf)
+
+
+def _check_leaf_keys(ctx: _Context, path: str, data: dict[str, Any], swing: str, leaves: int | None) -> None:
+    """Keys that describe leaves need a swing; a hinge is for a single leaf. Given but unused is an error."""
+    given = [key for key in LEAF_FIELDS if key in data]
+    if swing == "none" and given:
+        listed = given[0] if len(given) == 1 else ", ".join(given[:-1]) + " and " + given[-1]
+        ctx.problems.append(Problem(
+            f"{path}.swing", f"swing is 'none' (the default: an opening without leaves), but {listed} "
+            f"{'is' if len(given) == 1 else 'are'} given; they describe leaves",
+            'give the swing: "inward" or "outward" for an exterior door, "left" or "right" for an interior one; '
+            f"or remove {listed}"))
+        ctx.damaged.add(f"{path}.swing")
+    if leaves == 2 and "hinge" in data:
+        ctx.problems.append(Problem(
+            f"{path}.hinge", "hinge is for a single leaf; a double door (leaves = 2) is hinged at both jambs",
+            "remove hinge, or set leaves = 1"))
+        ctx.damaged.add(f"{path}.hinge")
 
 
 def _door_problem(ctx: _Context, path: str, message: str, hint: str) -> None:
@@ -553,8 +651,79 @@ def _read_population(ctx: _Context, name: str, data: dict[str, Any], path: str) 
         values[key] = table.read(key, _distribution(dimension), None)
     values["pushing"] = table.read("pushing", _boolean, None)
     values["headway_time"] = table.read("headway_time", _quantity(TIME), None)
+    values["role"] = table.read("role", _choice(ROLES), None)
+    values["post"] = table.read("post", _text, None)
+    values["effort"] = table.read("effort", _quantity(FORCE), None)
+    values["destination"] = table.read("destination", _text, None)
+    values["start"] = table.read("start", _distribution(TIME), None)
+    values["present"] = table.read("present", _boolean, None)
+    values["unknown_doors"] = table.read("unknown_doors", _names, None)
     table.finish()
+    if values["role"] in (None, "occupant") and "effort" in data:  # unused: an error, like post
+        ctx.problems.append(Problem(f"{path}.effort", "effort is given but occupants exert none; it is the force "
+                                    "with which a guard holds the post",
+                                    'set role = "guard" or "marshal", or remove effort'))
+        ctx.damaged.add(f"{path}.effort")
     if table.failed:
         return None
     defaults_ok = {k: v for k, v in values.items() if v is not None or k in ("spawn", "seed")}
     return Population(name=name, **defaults_ok)
+
+
+def _read_area(ctx: _Context, name: str, data: dict[str, Any], path: str) -> Area | None:
+    table = _Table(ctx, data, path)
+    space = table.read("space", _text, expects='"<level or stair name>"')
+    polygon = table.read("polygon", _ring, expects="[[x, y], ...] (the area's outline in metres)")
+    table.finish()
+    return None if table.failed else Area(name=name, space=space, polygon=polygon)
+
+
+# --- events --------------------------------------------------------------------------------------
+
+
+def _event_time(clock_start: Any) -> Parser:
+    """``at``: seconds (a time quantity) or a clock time, counted from [clock] start."""
+
+    def parse(value: Any, path: str) -> float:
+        if is_clock_text(value) or isinstance(value, (datetime.time, datetime.datetime)):
+            clock = _clock_of(value, path)
+            if clock_start is _BAD:
+                raise _Invalid([])  # [clock] start is wrong (reported): this time cannot be converted
+            if clock_start is None:
+                raise _Invalid.at(path, f"clock time {clock!r} needs [clock] start (the clock time at t = 0)",
+                                  'add [clock] with start = "20:40", or give at in seconds, e.g. "120 s"')
+            return seconds_after(clock, clock_start)
+        try:
+            return parse_quantity(value, TIME)
+        except UnitError as exc:
+            raise _Invalid.at(path, exc.message, exc.hint + ', or a clock time such as "20:52"') from None
+
+    return parse
+
+
+def _read_events(ctx: _Context, data: Any, clock_start: Any) -> tuple[Event, ...]:
+    """[[events]] in the file, stored sorted by time (stable: equal times keep the file's order)."""
+    if data is _BAD:
+        return ()
+    built: list[tuple[float, int, Event]] = []
+    for i, item in enumerate(data):
+        path = f"events[{i}]"
+        if not isinstance(item, dict):
+            ctx.problems.append(Problem(path, f"expected a table, got {_show(item)}", "write it as an [[events]] "
+                                        "section with at and action"))
+            ctx.damaged.add(path)
+            continue
+        table = _Table(ctx, item, path)
+        at = table.read("at", _event_time(clock_start), expects='"20:52" (a clock time) or "120 s"')
+        action = table.read("action", _choice(EVENT_ACTIONS), expects='"close" (one of ' + ", ".join(EVENT_ACTIONS)
+                            + ")")
+        refs = {key: table.read(key, _text, None) for key in ("door", "population", "to")}
+        label = table.read("label", _text, "")
+        table.finish()
+        if table.failed:
+            ctx.damaged.add(path)
+            continue
+        built.append((float(at), i, Event(at=float(at), action=action, label=label, **refs)))
+    built.sort(key=lambda entry: entry[0])
+    ctx.event_sources = [i for _, i, _ in built]
+    return tuple(event for _, _, event in built)

@@ -20,8 +20,22 @@ Point = tuple[float, float]
 Ring = tuple[Point, ...]
 Segment = tuple[Point, Point]
 
-DoorState = Literal["open", "closed", "locked"]
-DOOR_STATES: tuple[str, ...] = ("open", "closed", "locked")
+DoorState = Literal["open", "closed", "latched", "locked", "broken"]
+# open: passable. closed: shut but not latched (a leaf can be pushed open in its swing
+# direction, or pulled by its handle). latched: shut, opens only by its handle. locked: shut;
+# occupants cannot open it, only an event can (open or unlock: someone with the key;
+# force_open: rescuers break it). broken: forced open, leaves gone; it cannot be shut again.
+# A door without leaves (swing "none") is a wall in every state but open and broken.
+DOOR_STATES: tuple[str, ...] = ("open", "closed", "latched", "locked", "broken")
+DOOR_SWINGS: tuple[str, ...] = ("none", "inward", "outward", "left", "right")
+ROLES: tuple[str, ...] = ("occupant", "guard", "marshal")
+EVENT_ACTIONS: tuple[str, ...] = (
+    "open", "close", "latch", "lock", "unlock", "force_open",  # doors
+    "enter", "start", "stop", "send", "release_role",  # populations
+)
+# The state a door is in after each door action (an unlocked door is closed).
+DOOR_STATE_AFTER: dict[str, str] = {"open": "open", "close": "closed", "latch": "latched", "lock": "locked",
+                                    "unlock": "closed", "force_open": "broken"}
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,18 @@ class Door:
     level: str
     jambs: Segment
     state: DoorState = "open"
+    # Leaves as bodies (issue 3). "none": an opening with a state and no leaf. Exterior doors
+    # swing "inward" (into the level) or "outward"; interior doors "left" or "right" of the
+    # direction from the first jamb to the second.
+    swing: str = "none"
+    leaves: int = 1  # 1 or 2 (two leaves hinged at both jambs, meeting in the middle)
+    hinge: str = "first"  # a single leaf's hinge: the "first" or "second" jamb
+    max_angle: float = float(np.pi / 2)  # rad, how far a leaf opens (the file takes "90 deg")
+    leaf_mass: float = 40.0  # kg per leaf (a steel leaf of about 0.9 m × 2 m)
+    # Force (N) with which one person pulls or pushes the handle, at 90 % of the leaf's length
+    # from the hinge. Guidance for opening forces of doors is of this order (tens to ~130 N);
+    # a person bracing can pull a few hundred N (crowd-physics.md: 623–800 N against a bar).
+    handle_force: float = 200.0
 
     @property
     def clear_width(self) -> float:
@@ -123,6 +149,47 @@ class Exit:
         """Width of the exit (m)."""
         (x1, y1), (x2, y2) = self.segment
         return float(np.hypot(x2 - x1, y2 - y1))
+
+
+@dataclass(frozen=True)
+class Area:
+    """A named region of a space: a waiting area, a queue, a post for guards and marshals."""
+
+    name: str
+    space: str  # a level or stair name
+    polygon: Ring
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happens at a time: a door changes, a population moves, a role ends.
+
+    ``at`` is seconds after the start of the run; the file may give a clock time ("20:52")
+    relative to ``Scenario.clock_start``. Which of ``door``, ``population`` and ``to`` an action
+    needs: open/close/latch/lock/unlock/force_open → door; enter (the population appears in its
+    spawn area), start (it begins to move), stop (it stands still), release_role (guards and
+    marshals become occupants) → population; send → population and ``to`` ("exit", an exit or
+    door name, or an area name).
+    """
+
+    at: float
+    action: str
+    door: str | None = None
+    population: str | None = None
+    to: str | None = None
+    label: str = ""  # free text shown in the timeline
+
+
+@dataclass(frozen=True)
+class BeliefSettings:
+    """How agents learn that a door cannot be passed, and tell others."""
+
+    # An agent that stands (speed below 0.1 m/s) within 1 m of a shut door it is heading for,
+    # for this long (s), believes the door blocked and routes around it.
+    learn_time: float = 3.0
+    # Each neighbour within share_radius (m) adopts a belief at this rate (1/s).
+    share_rate: float = 0.2
+    share_radius: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -206,6 +273,20 @@ class Population:
     # s. 0.5 s with the default radii puts hexagonal crowds on Weidmann's speed–density curve
     # (gap/T: 0.62 m/s at 2 /m², 0.34 at 3, 0.17 at 4; Weidmann 0.61, 0.33, 0.16): docs/physics.md.
     headway_time: float = 0.5
+    # Roles (issue 3). A guard goes to its ``post`` (an area) and holds it, pressing back with
+    # up to ``effort`` N, and never leaves. A marshal goes to its post and stands there; the
+    # groups it directs are moved by "send" events. Occupants head for ``destination``.
+    role: str = "occupant"
+    post: str | None = None  # area name (guards and marshals)
+    effort: float = 400.0  # N, a guard's holding force
+    # "exit" (the nearest way out believed usable), an exit or door name, or an area (go there
+    # and wait). Agents that reach an area stop there until sent on.
+    destination: str = "exit"
+    # Pre-movement time (s after the start, or after the population enters): agents stand
+    # (bodies present) until then. None: they move at once.
+    start: Distribution | None = None
+    present: bool = True  # False: not in the venue until an "enter" event
+    unknown_doors: tuple[str, ...] = ()  # doors this population does not know exist
 
 
 @dataclass(frozen=True)
@@ -254,6 +335,10 @@ class Scenario:
     physics: PhysicsParameters = field(default_factory=PhysicsParameters)
     navigation: NavigationSettings = field(default_factory=NavigationSettings)
     description: str = ""
+    areas: tuple[Area, ...] = ()
+    events: tuple[Event, ...] = ()
+    beliefs: BeliefSettings = field(default_factory=BeliefSettings)
+    clock_start: str | None = None  # "HH:MM" or "HH:MM:SS" at t = 0, for clock-time events
 
     @staticmethod
     def build(**kwargs) -> "Scenario":
@@ -291,6 +376,18 @@ class Scenario:
     @property
     def exits(self) -> tuple[Exit, ...]:
         return tuple(e for lv in self.levels for e in lv.exits)
+
+    def area(self, name: str) -> Area:
+        for area in self.areas:
+            if area.name == name:
+                return area
+        raise KeyError(name)
+
+    def population(self, name: str) -> Population:
+        for pop in self.populations:
+            if pop.name == name:
+                return pop
+        raise KeyError(name)
 
     @property
     def agent_count(self) -> int:

@@ -1,7 +1,11 @@
 """Write a Scenario back out: a plain dict, or TOML text, fully resolved.
 
 Everything is written: every default, doors as jambs (a door given by centre and width in the
-source comes out as its resolved jambs), all quantities as plain SI numbers (m, s, m/s, kg, N).
+source comes out as its resolved jambs), all quantities as plain SI numbers (m, s, m/s, kg, N,
+rad, 1/s), event times as seconds after the start (a clock time in the source comes out as its
+seconds; ``[clock] start`` is kept). Keys the file forbids in context are left out: a door
+without leaves (swing "none") has no leaf keys, a double door no hinge, an occupant no post and
+no effort.
 The result is what a run directory keeps as ``scenario.resolved`` and loads back unchanged:
 ``loads(dumps(s)) == s``.
 """
@@ -14,11 +18,12 @@ from typing import Any
 
 import tomli_w
 
-from aforo.scenario.model import Distribution, Door, Exit, Level, Population, Scenario, Stair
+from aforo.scenario.model import Area, Distribution, Door, Event, Exit, Level, Population, Scenario, Stair
 
 __all__ = ["to_dict", "dumps"]
 
-HEADER = "# aforo scenario, resolved: SI units (m, s, m/s, kg, N), every default written out.\n\n"
+HEADER = ("# aforo scenario, resolved: SI units (m, s, m/s, kg, N, rad, 1/s), every default written out;\n"
+          "# event times in seconds after the start.\n\n")
 
 
 LINE_WIDTH = 100
@@ -26,7 +31,14 @@ LINE_WIDTH = 100
 
 def dumps(scenario: Scenario) -> str:
     """The scenario as TOML text that :func:`aforo.scenario.loads` reads back equal."""
-    return HEADER + compact_arrays(tomli_w.dumps(to_dict(scenario)))
+    data = to_dict(scenario)
+    events = data.pop("events", [])
+    text = HEADER + compact_arrays(tomli_w.dumps(data))
+    # One [[events]] section per event, in time order, after everything else (tomli_w would
+    # write short ones as an inline array at the top of the file).
+    for event in events:
+        text += "\n[[events]]\n" + tomli_w.dumps(event)
+    return text
 
 
 def compact_arrays(text: str, width: int = LINE_WIDTH) -> str:
@@ -57,17 +69,24 @@ def compact_arrays(text: str, width: int = LINE_WIDTH) -> str:
 
 def to_dict(scenario: Scenario) -> dict[str, Any]:
     """The scenario as a dict of plain TOML values, laid out like the scenario file."""
-    out: dict[str, Any] = {
-        "scenario": {"name": scenario.name, "description": scenario.description},
+    out: dict[str, Any] = {"scenario": {"name": scenario.name, "description": scenario.description}}
+    if scenario.clock_start is not None:
+        out["clock"] = {"start": scenario.clock_start}
+    out.update({
         "run": _settings(scenario.run),
         "physics": _settings(scenario.physics),
         "navigation": _settings(scenario.navigation),
+        "beliefs": _settings(scenario.beliefs),
         "levels": {level.name: _level(level) for level in scenario.levels},
-    }
+    })
     if scenario.stairs:
         out["stairs"] = {stair.name: _stair(stair) for stair in scenario.stairs}
+    if scenario.areas:
+        out["areas"] = {area.name: _area(area) for area in scenario.areas}
     if scenario.populations:
         out["populations"] = {pop.name: _population(pop) for pop in scenario.populations}
+    if scenario.events:
+        out["events"] = [_event(event) for event in scenario.events]
     return out
 
 
@@ -108,7 +127,15 @@ def _level(level: Level) -> dict[str, Any]:
 
 
 def _door(door: Door) -> dict[str, Any]:
-    return {"jambs": _ring(door.jambs), "state": door.state}
+    out: dict[str, Any] = {"jambs": _ring(door.jambs), "state": door.state, "swing": door.swing}
+    if door.swing != "none":  # leaf keys describe leaves; the loader rejects them without a swing
+        out["leaves"] = int(door.leaves)
+        if door.leaves == 1:  # a double door is hinged at both jambs: no hinge key
+            out["hinge"] = door.hinge
+        out["max_angle"] = float(door.max_angle)
+        out["leaf_mass"] = float(door.leaf_mass)
+        out["handle_force"] = float(door.handle_force)
+    return out
 
 
 def _exit(exit_: Exit) -> dict[str, Any]:
@@ -139,6 +166,29 @@ def _population(pop: Population) -> dict[str, Any]:
         out[name] = _distribution(getattr(pop, name))
     out["pushing"] = bool(pop.pushing)
     out["headway_time"] = float(pop.headway_time)
+    out["role"] = pop.role
+    if pop.post is not None:
+        out["post"] = pop.post
+    if pop.role != "occupant":  # the loader rejects an occupant's effort (it would be unused)
+        out["effort"] = float(pop.effort)
+    out["destination"] = pop.destination
+    if pop.start is not None:
+        out["start"] = _distribution(pop.start)
+    out["present"] = bool(pop.present)
+    out["unknown_doors"] = list(pop.unknown_doors)
+    return out
+
+
+def _area(area: Area) -> dict[str, Any]:
+    return {"space": area.space, "polygon": _ring(area.polygon)}
+
+
+def _event(event: Event) -> dict[str, Any]:
+    out: dict[str, Any] = {"at": float(event.at), "action": event.action}
+    for key in ("door", "population", "to"):
+        if getattr(event, key) is not None:
+            out[key] = getattr(event, key)
+    out["label"] = event.label
     return out
 
 

@@ -4,6 +4,8 @@
     radius = "25 cm"       # the same
     duration = "2 min"     # 120 s
     desired_speed = "5 km/h"
+    max_angle = "90 deg"   # stored in rad
+    share_rate = "0.2 /s"  # 1/s
 
 The unit table is deliberately small and strict: each field expects one dimension, and a value in
 another dimension ("3 kg" for a length) or an unknown unit is an error naming what was expected.
@@ -46,8 +48,12 @@ FORCE = Dimension("force", "N", {"N": 1.0, "kN": 1000.0})
 STIFFNESS = Dimension("stiffness", "kg/s²", {"kg/s²": 1.0, "N/m": 1.0, "kN/m": 1000.0})
 # Sliding friction constant κ: force per metre of overlap per m/s of tangential speed.
 FRICTION = Dimension("friction coefficient", "kg/(m·s)", {"kg/(m·s)": 1.0, "N·s/m²": 1.0})
+# Plane angles (how far a door leaf opens); a plain number is in radians.
+ANGLE = Dimension("angle", "rad", {"rad": 1.0, "deg": math.pi / 180.0})
+# Rates of events per unit time (how fast beliefs spread); a plain number is per second.
+RATE = Dimension("rate", "1/s", {"/s": 1.0, "/min": 1.0 / 60.0, "/h": 1.0 / 3600.0})
 
-DIMENSIONS: tuple[Dimension, ...] = (LENGTH, TIME, SPEED, MASS, FORCE, STIFFNESS, FRICTION)
+DIMENSIONS: tuple[Dimension, ...] = (LENGTH, TIME, SPEED, MASS, FORCE, STIFFNESS, FRICTION, ANGLE, RATE)
 
 _NUMBER_THEN_UNIT = re.compile(
     r"^\s*(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>.*?)\s*$"
@@ -135,6 +141,43 @@ def _unknown_unit(value: str, raw_unit: str, dimension: Dimension) -> NoReturn:
     hint = f"did you mean '{close[0]}'? " if close else ""
     hint += f"{dimension.name} units are: {dimension.unit_list} (units are case-sensitive)"
     raise UnitError(f"unknown unit {raw_unit.strip()!r} in {value!r} for a {dimension.name}", hint)
+
+
+# A time of day: "20:52" or "20:52:30" (24-hour clock).
+CLOCK_PATTERN = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?$")
+SECONDS_PER_DAY = 86400
+
+
+def is_clock_text(value: object) -> bool:
+    """Whether ``value`` looks like a clock time ("HH:MM" or "HH:MM:SS"), valid or not."""
+    return isinstance(value, str) and CLOCK_PATTERN.match(value.strip()) is not None
+
+
+def parse_clock(value: object) -> int:
+    """Seconds after midnight of a clock time "HH:MM" or "HH:MM:SS" (00:00 to 23:59:59)."""
+    hint = 'write a 24-hour clock time "HH:MM" or "HH:MM:SS", e.g. "20:40" or "20:52:30"'
+    if not isinstance(value, str):
+        raise UnitError(f"expected a clock time, got {value!r}", hint)
+    match = CLOCK_PATTERN.match(value.strip())
+    if match is None:
+        raise UnitError(f"cannot read {value!r} as a clock time", hint)
+    hours, minutes, seconds = int(match["h"]), int(match["m"]), int(match["s"] or 0)
+    if hours > 23 or minutes > 59 or seconds > 59:
+        raise UnitError(f"{value!r} is not a time of day (hours 0–23, minutes and seconds 0–59)", hint)
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def seconds_after(clock: object, start: object) -> float:
+    """Seconds from clock time ``start`` to clock time ``clock``, wrapping past midnight."""
+    return float((parse_clock(clock) - parse_clock(start)) % SECONDS_PER_DAY)
+
+
+def format_clock(seconds: float) -> str:
+    """A number of seconds after midnight as "HH:MM" or "HH:MM:SS" (modulo one day)."""
+    whole = int(round(seconds)) % SECONDS_PER_DAY
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
 
 
 def _article(word: str) -> str:

@@ -5,7 +5,8 @@
 the same rules hold for scenario files and for ``Scenario.build`` in Python.
 
 Paths are those of the scenario file: ``run.time_step``, ``levels.hall.doors.street.jambs``,
-``stairs.stair.lower_edge``, ``populations.occupants.count``, ``levels.hall.walkable[0]``.
+``stairs.stair.lower_edge``, ``populations.occupants.count``, ``levels.hall.walkable[0]``,
+``areas.door_post.polygon``, ``events[2].door`` (the third ``[[events]]`` of the file).
 """
 
 from __future__ import annotations
@@ -14,15 +15,22 @@ import difflib
 import math
 import numbers
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Iterable, Sequence
 
 from aforo.errors import Problem, ScenarioError
 from aforo.scenario import geometry as geo
 from aforo.scenario.model import (
+    DOOR_STATE_AFTER,
     DOOR_STATES,
+    DOOR_SWINGS,
+    EVENT_ACTIONS,
+    ROLES,
+    Area,
+    BeliefSettings,
     Distribution,
     Door,
+    Event,
     Exit,
     Level,
     NavigationSettings,
@@ -32,6 +40,7 @@ from aforo.scenario.model import (
     Scenario,
     Stair,
 )
+from aforo.scenario.units import UnitError, format_clock, parse_clock
 
 # Names of levels, stairs, doors, exits and populations: letters (any script), digits, _ and -.
 NAME_PATTERN = re.compile(r"^[^\W][\w-]*$")
@@ -44,6 +53,29 @@ PACKING_FRACTION = 0.9
 # A truncated normal is sampled by rejection; below this probability mass in [low, high] the
 # sampling would crawl (or never end), and the truncation is almost surely a mistake.
 MIN_TRUNCATED_NORMAL_MASS = 0.01
+
+HINGES = ("first", "second")
+EXTERIOR_SWINGS = ("inward", "outward")  # and "none"
+INTERIOR_SWINGS = ("left", "right")  # and "none"
+# The fields of a door that describe its leaves: meaningless for a door without leaves (swing "none").
+LEAF_FIELDS = ("leaves", "hinge", "max_angle", "leaf_mass", "handle_force")
+STAFF_ROLES = ("guard", "marshal")  # roles that hold a post and need not reach an exit
+# The destination meaning "the nearest way out"; other destinations are exit, door or area names.
+ANY_EXIT = "exit"
+DOOR_ACTIONS = ("open", "close", "latch", "lock", "unlock", "force_open")
+# Which of an event's door, population and to each action needs; the others must be absent.
+EVENT_NEEDS: dict[str, tuple[str, ...]] = {
+    **{action: ("door",) for action in DOOR_ACTIONS},
+    "enter": ("population",),
+    "start": ("population",),
+    "stop": ("population",),
+    "release_role": ("population",),
+    "send": ("population", "to"),
+}
+EVENT_REFERENCES = ("door", "population", "to")
+# The state a door is in after each door action (for the timeline checks), as the engine applies
+# them (aforo.engine.behaviour): an unlocked door is closed; "open" opens even a locked door.
+STATE_AFTER = DOOR_STATE_AFTER
 
 
 @dataclass(frozen=True)
@@ -58,10 +90,32 @@ class Damage:
 
     paths: frozenset[str] = frozenset()
     left_out_spaces: tuple[str, ...] = ()
+    # Paths of every other named object left out ("levels.hall.doors.street", "levels.hall.exits.e",
+    # "areas.queue", "populations.police"): references to them are not called unknown.
+    left_out: tuple[str, ...] = ()
+    # The file index of each stored event (the loader sorts events by time and leaves out those it
+    # could not read), so that problems name events as the file numbers them. Empty: identity.
+    event_sources: tuple[int, ...] = ()
 
     @property
     def missing_spaces(self) -> frozenset[str]:
         return frozenset(p.split(".", 1)[1] for p in self.left_out_spaces)
+
+    def missing(self, kind: str) -> frozenset[str]:
+        """Names of left-out objects of ``kind``: "doors", "exits", "areas" or "populations"."""
+        out = set()
+        for path in self.left_out:
+            parts = path.split(".")
+            if kind in ("doors", "exits") and len(parts) >= 4 and parts[0] == "levels" and parts[2] == kind:
+                out.add(".".join(parts[3:]))
+            elif parts[0] == kind and len(parts) >= 2:
+                out.add(".".join(parts[1:]))
+        return frozenset(out)
+
+    @property
+    def events_complete(self) -> bool:
+        """Whether every event of the file was read (needed to say an event is missing)."""
+        return not any(p == "events" or p.startswith("events[") for p in self.paths)
 
     def covers(self, path: str) -> bool:
         return any(path == p or path.startswith((p + ".", p + "[")) for p in self.paths)
@@ -153,6 +207,14 @@ class _Checker:
             return False
         return True
 
+    def at_least_zero(self, path: str, value: object, unit: str, hint: str = "") -> bool:
+        if not self.real(path, value, hint):
+            return False
+        if value < 0:
+            self.add(path, f"must be ≥ 0, got {_with_unit(value, unit)}", hint)
+            return False
+        return True
+
     def integer(self, path: str, value: object, minimum: int, hint: str = "") -> bool:
         if not _is_int(value):
             self.add(path, f"expected an integer, got {_fmt(value)}", hint)
@@ -205,15 +267,37 @@ class _Checker:
         if not isinstance(s.name, str) or not s.name.strip():
             self.add("scenario.name", f"the scenario needs a non-empty name, got {_fmt(s.name)}",
                      'add name = "..." under [scenario]')
+        self.check_clock(s.clock_start)
         self.check_run(s.run)
         self.check_physics(s.physics)
         self.check_navigation(s.navigation)
+        self.check_beliefs(s.beliefs)
         self.check_levels(s.levels)
         self.check_stairs(s.stairs)
+        self.check_areas(s.areas)
         self.check_namespaces()
         self.check_populations(s.populations)
+        self.check_events(s.events)
         if self.damage.geometry_complete and self.geometry_ok:
             self.check_reachability()
+
+    # --- clock and beliefs --------------------------------------------------------------------
+
+    def check_clock(self, clock_start: object) -> None:
+        if clock_start is None:
+            return
+        try:
+            parse_clock(clock_start)
+        except UnitError as exc:
+            self.add("clock.start", exc.message, exc.hint)
+
+    def check_beliefs(self, beliefs: BeliefSettings) -> None:
+        self.at_least_zero("beliefs.learn_time", beliefs.learn_time, "s",
+                           "how long an agent stands at a shut door before believing it blocked, e.g. 3")
+        self.at_least_zero("beliefs.share_rate", beliefs.share_rate, "/s",
+                           "rate at which a neighbour adopts a belief, e.g. 0.2 or '0.2 /s'; 0: beliefs are not shared")
+        self.at_least_zero("beliefs.share_radius", beliefs.share_radius, "m",
+                           "distance within which beliefs are shared, e.g. 2")
 
     # --- run, physics, navigation -------------------------------------------------------------
 
@@ -320,14 +404,16 @@ class _Checker:
         if door.level != level.name:
             self.add(f"{path}.level", f"door belongs to level '{level.name}' but names level {_fmt(door.level)}",
                      f"set level='{level.name}'")
-        if door.state not in DOOR_STATES:
-            self.add(f"{path}.state", f"state {_fmt(door.state)} is not one of {', '.join(DOOR_STATES)}",
-                     'state = "open", "closed" (can be opened) or "locked" (cannot)')
+        self.choice(f"{path}.state", door.state, DOOR_STATES, "state",
+                    'open; closed (pushed open in its swing direction or by the handle); latched (only by the '
+                    'handle); locked (only force_open); broken (forced open, cannot be shut)')
+        self.check_leaves(path, door)
         if not self.segment(f"{path}.jambs", door.jambs):
             self.geometry_ok = False
             return
         if shape is None:
             return
+        on_walls = True
         for end, jamb in zip(("first", "second"), door.jambs):
             distance = geo.distance_to(shape.walls, jamb)
             if distance > geo.WALL_TOLERANCE_M:
@@ -336,6 +422,64 @@ class _Checker:
                          "walkable boundary (a door is an opening in a wall)",
                          "put the jambs on the walkable outline, or give center = [x, y] and clear_width")
                 self.geometry_ok = False
+                on_walls = False
+        if on_walls:
+            self.check_swing_side(path, level, door, shape)
+
+    def choice(self, path: str, value: object, options: Sequence[str], what: str, hint: str = "") -> bool:
+        """``value`` is one of ``options``; otherwise a problem with a did-you-mean hint."""
+        if isinstance(value, str) and value in options:
+            return True
+        close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.5)
+        hint = (f"did you mean '{close[0]}'? " if close else "") + (hint or f"one of: {', '.join(options)}")
+        self.add(path, f"{what} {_fmt(value)} is not one of {', '.join(options)}", hint)
+        return False
+
+    def check_leaves(self, path: str, door: Door) -> None:
+        """The leaves' description: swing, count, hinge, opening angle, mass and handle force."""
+        self.choice(f"{path}.swing", door.swing, DOOR_SWINGS, "swing",
+                    '"none" (no leaf), "inward" or "outward" (exterior doors), "left" or "right" (interior '
+                    "doors, seen from the first jamb towards the second)")
+        if door.swing == "none":
+            defaults = {f.name: f.default for f in fields(Door)}
+            given = [name for name in LEAF_FIELDS if getattr(door, name) != defaults[name]]
+            if given:
+                self.add(f"{path}.swing", f"swing is 'none' (an opening without leaves), but {_and(given)} "
+                         f"{'is' if len(given) == 1 else 'are'} set; they describe leaves",
+                         'give the swing: "inward" or "outward" for an exterior door, "left" or "right" for an '
+                         f"interior one; or remove {_and(given)}")
+        leaves_ok = _is_int(door.leaves) and door.leaves in (1, 2)
+        if not leaves_ok:
+            self.add(f"{path}.leaves", f"leaves must be 1 or 2, got {_fmt(door.leaves)}",
+                     "1: one leaf hinged at one jamb; 2: a double door, two leaves hinged at both jambs")
+        if self.choice(f"{path}.hinge", door.hinge, HINGES, "hinge",
+                       'the jamb a single leaf turns on: "first" or "second"') and leaves_ok:
+            if door.leaves == 2 and door.hinge != "first":
+                self.add(f"{path}.hinge", f"hinge = {_fmt(door.hinge)} is for a single leaf; a double door "
+                         "(leaves = 2) is hinged at both jambs", "remove hinge, or set leaves = 1")
+        angle = door.max_angle
+        if self.real(f"{path}.max_angle", angle) and not 0.0 < angle <= math.pi:
+            degrees = math.degrees(angle)
+            hint = ("a plain number is in radians: write '90 deg' for a right angle" if angle > math.pi
+                    else "how far a leaf opens from shut, e.g. '90 deg' or '180 deg'")
+            self.add(f"{path}.max_angle", f"max_angle must lie in (0, π] rad (0°–180°), got "
+                     f"{_fmt(float(angle))} rad ({degrees:.4g}°)", hint)
+        self.positive(f"{path}.leaf_mass", door.leaf_mass, "kg", "mass of one leaf, e.g. '40 kg'")
+        self.at_least_zero(f"{path}.handle_force", door.handle_force, "N",
+                           "force one person puts on the handle, e.g. '200 N'")
+
+    def check_swing_side(self, path: str, level: Level, door: Door, shape: geo.LevelShape) -> None:
+        """Exterior doors swing inward or outward; interior doors left or right."""
+        exterior = geo.door_is_exterior(shape, door.jambs)
+        if exterior and door.swing in INTERIOR_SWINGS:
+            self.add(f"{path}.swing", f"swing '{door.swing}' is for an interior door, but door '{door.name}' lies "
+                     f"along the walls of level '{level.name}': it is an exterior door (a way out)",
+                     'use "inward" (opening into the level) or "outward"')
+        elif not exterior and door.swing in EXTERIOR_SWINGS:
+            self.add(f"{path}.swing", f"swing '{door.swing}' is for an exterior door, but door '{door.name}' spans a "
+                     f"gap inside level '{level.name}': it is an interior door",
+                     'use "left" or "right": the side of the line from the first jamb to the second that the '
+                     "leaves open towards")
 
     def check_exit(self, level: Level, exit_: Exit, shape: geo.LevelShape | None) -> None:
         path = f"levels.{level.name}.exits.{exit_.name}"
@@ -425,6 +569,28 @@ class _Checker:
                      "the edge on that ring")
             self.geometry_ok = False
 
+    # --- areas --------------------------------------------------------------------------------
+
+    def check_areas(self, areas: Sequence[Area]) -> None:
+        for area in areas:
+            self.check_area(area)
+
+    def check_area(self, area: Area) -> None:
+        path = f"areas.{area.name}"
+        self.name(path, area.name)
+        if area.name == ANY_EXIT:
+            self.never_echo.add(len(self.problems))
+            self.add(path, f"the name '{ANY_EXIT}' is reserved: destination = \"{ANY_EXIT}\" means the nearest way out",
+                     "rename the area, e.g. 'exit_queue'")
+        free = self.space_area(f"{path}.space", area.space, "an area lies on a level or a stair")
+        if not self.ring(f"{path}.polygon", area.polygon) or free is None:
+            return
+        if not geo.covered_by(geo.polygon(area.polygon), free):
+            outside = geo.protrusion_area(geo.polygon(area.polygon), free)
+            self.add(f"{path}.polygon", f"area is not inside the walkable area of space '{area.space}': "
+                     f"{outside:.3g} m² lies outside (or on obstacles); tolerance {geo.CONTAINMENT_TOLERANCE_M} m",
+                     "shrink the polygon to lie within the space")
+
     # --- names --------------------------------------------------------------------------------
 
     def check_namespaces(self) -> None:
@@ -434,9 +600,11 @@ class _Checker:
         spaces += [(p, p.split(".", 1)[1], p.split(".")[0][:-1]) for p in self.damage.left_out_spaces]
         spaces.sort(key=lambda entry: not entry[0].startswith("levels."))  # levels first, as in the file
         self.unique(spaces, "levels and stairs share one namespace (a population names its space)")
-        openings = [(f"levels.{d.level}.doors.{d.name}", d.name, "door") for lv in s.levels for d in lv.doors]
-        openings += [(f"levels.{e.level}.exits.{e.name}", e.name, "exit") for lv in s.levels for e in lv.exits]
-        self.unique(openings, "doors and exits share one namespace across all levels (events name them)")
+        places = [(f"levels.{lv.name}.doors.{d.name}", d.name, "door") for lv in s.levels for d in lv.doors]
+        places += [(f"levels.{lv.name}.exits.{e.name}", e.name, "exit") for lv in s.levels for e in lv.exits]
+        places += [(f"areas.{a.name}", a.name, "area") for a in s.areas]
+        self.unique(places, "doors, exits and areas share one namespace across all levels (destinations and "
+                    "events name them)")
         people = [(f"populations.{p.name}", p.name, "population") for p in s.populations]
         self.unique(people, "population names must be unique")
 
@@ -470,6 +638,13 @@ class _Checker:
         if not isinstance(pop.pushing, bool):
             self.add(f"{path}.pushing", f"expected true or false, got {_fmt(pop.pushing)}")
         self.positive(f"{path}.headway_time", pop.headway_time, "s", "time gap kept to the body ahead, e.g. 0.5")
+        self.check_role(path, pop)
+        self.check_destination(f"{path}.destination", pop.destination)
+        if pop.start is not None:
+            self.check_distribution(f"{path}.start", pop.start, "s", allow_zero=True)
+        if not isinstance(pop.present, bool):
+            self.add(f"{path}.present", f"expected true or false, got {_fmt(pop.present)}")
+        self.check_unknown_doors(f"{path}.unknown_doors", pop.unknown_doors)
         area = self.space_area(f"{path}.space", pop.space)
         if area is None:
             return
@@ -477,16 +652,82 @@ class _Checker:
         if spawn is not None and count_ok and radius_ok:
             self.check_capacity(path, pop, spawn, area)
 
-    def space_area(self, path: str, space: str):
+    def check_role(self, path: str, pop: Population) -> None:
+        self.choice(f"{path}.role", pop.role, ROLES, "role",
+                    '"occupant" (the default), "guard" or "marshal" (they hold a post)')
+        if pop.role in STAFF_ROLES and pop.post is None:
+            self.add(f"{path}.post", f"a {pop.role} needs a post: the area where the {pop.role}s stand",
+                     'add post = "<area name>", an area defined under [areas.<name>]')
+        elif pop.role == "occupant" and pop.post is not None:
+            self.add(f"{path}.post", f"post = {_fmt(pop.post)} is given but occupants have no post; it is only "
+                     "for guards and marshals", 'set role = "guard" or "marshal", or remove post')
+        elif pop.post is not None:
+            self.check_area_name(f"{path}.post", pop.post)
+        if self.at_least_zero(f"{path}.effort", pop.effort, "N",
+                              "the force with which a guard holds the post, e.g. '400 N'"):
+            default = Population.__dataclass_fields__["effort"].default
+            if pop.role == "occupant" and pop.effort != default:
+                self.add(f"{path}.effort", f"effort = {_fmt(float(pop.effort))} N is given but occupants exert "
+                         "none; it is the force with which a guard holds the post",
+                         'set role = "guard" or "marshal", or leave effort at its default')
+
+    def check_area_name(self, path: str, name: object) -> None:
+        areas = [a.name for a in self.scenario.areas]
+        if name in areas or name in self.damage.missing("areas"):
+            return
+        doors = {d.name for d in self.scenario.doors}
+        hint = _did_you_mean(name, areas, "areas")
+        if name in doors:
+            hint = f"'{name}' is a door: to guard it, define an area in front of it under [areas.<name>]; " + hint
+        self.add(path, f"unknown area {_fmt(name)}; a post is an area", hint)
+
+    def destination_names(self) -> list[str]:
+        s = self.scenario
+        names = [ANY_EXIT] + [e.name for e in s.exits] + [d.name for d in s.doors] + [a.name for a in s.areas]
+        return list(dict.fromkeys(names))  # a name used twice is reported elsewhere
+
+    def check_destination(self, path: str, name: object) -> None:
+        if not isinstance(name, str):
+            self.add(path, f"expected a name, got {_fmt(name)}", f'"{ANY_EXIT}", or an exit, door or area name')
+            return
+        missing = self.damage.missing("doors") | self.damage.missing("exits") | self.damage.missing("areas")
+        known = self.destination_names()
+        if name in known or name in missing:
+            return
+        self.add(path, f"unknown destination {_fmt(name)}; a destination is \"{ANY_EXIT}\" (the nearest way out), "
+                 "an exit, a door or an area", _did_you_mean(name, known, "destinations"))
+
+    def check_unknown_doors(self, path: str, names: object) -> None:
+        if not isinstance(names, (tuple, list)) or not all(isinstance(n, str) for n in names):
+            self.add(path, f"expected a list of door names, got {_fmt(names)}")
+            return
+        doors = [d.name for d in self.scenario.doors]
+        exits = {e.name for e in self.scenario.exits}
+        seen: set[str] = set()
+        for i, name in enumerate(names):
+            if name in seen:
+                self.add(f"{path}[{i}]", f"door '{name}' is listed twice", "list each door once")
+            seen.add(name)
+            if name in doors or name in self.damage.missing("doors"):
+                continue
+            if name in exits:
+                self.add(f"{path}[{i}]", f"'{name}' is an exit, not a door; unknown_doors lists doors",
+                         "exits are always known; remove it, or make it a door")
+            else:
+                self.add(f"{path}[{i}]", f"unknown door {_fmt(name)}", _did_you_mean(name, doors, "doors"))
+
+    def space_area(self, path: str, space: str, rule: str = "a population is placed on a level or a stair"):
         """The free area of the named level or stair, or None (reported if the name is unknown)."""
+        if not isinstance(space, str):
+            self.add(path, f"expected a level or stair name, got {_fmt(space)}")
+            return None
         if space in self.shapes:
             return self.shapes[space].free
         if space in self.footprints:
             return self.footprints[space]
         names = self.scenario.space_names
         if space not in names and space not in self.damage.missing_spaces:
-            self.add(path, f"unknown space {_fmt(space)}; a population is placed on a level or a stair",
-                     _did_you_mean(space, list(names), "spaces"))
+            self.add(path, f"unknown space {_fmt(space)}; {rule}", _did_you_mean(space, list(names), "spaces"))
         return None
 
     def spawn_area(self, path: str, pop: Population, area):
@@ -518,37 +759,44 @@ class _Checker:
                      "of the spawn area at least r from every wall)",
                      "lower count, enlarge the spawn area, or split the population")
 
-    def check_distribution(self, path: str, dist: Distribution, unit: str) -> bool:
-        """A per-agent quantity: well formed and able to draw only positive values."""
+    def check_distribution(self, path: str, dist: Distribution, unit: str, allow_zero: bool = False) -> bool:
+        """A per-agent quantity: well formed and able to draw only positive (or, with ``allow_zero``,
+        non-negative) values."""
         if not isinstance(dist, Distribution):
             self.add(path, f"expected a Distribution, got {_fmt(dist)}")
             return False
+        bound = self.at_least_zero if allow_zero else self.positive
         if dist.kind == "fixed":
-            return self.positive(path, dist.value, unit)
+            return bound(path, dist.value, unit)
         if dist.kind == "uniform":
-            return self.check_uniform(path, dist, unit)
+            return self.check_uniform(path, dist, unit, allow_zero)
         if dist.kind == "normal":
-            return self.check_normal(path, dist, unit)
+            return self.check_normal(path, dist, unit, allow_zero)
         self.add(f"{path}.distribution", f"unknown distribution {_fmt(dist.kind)}", "use uniform or normal")
         return False
 
-    def check_uniform(self, path: str, dist: Distribution, unit: str) -> bool:
+    def check_uniform(self, path: str, dist: Distribution, unit: str, allow_zero: bool = False) -> bool:
         if not (self.real(f"{path}.low", dist.low) and self.real(f"{path}.high", dist.high)):
             return False
         if dist.low > dist.high:
             self.add(path, f"uniform low = {_with_unit(dist.low, unit)} is above high = {_with_unit(dist.high, unit)}",
                      "swap low and high")
             return False
+        if allow_zero:
+            return self.at_least_zero(f"{path}.low", dist.low, unit, "every drawn value must be ≥ 0")
         return self.positive(f"{path}.low", dist.low, unit, "every drawn value must be > 0")
 
-    def check_normal(self, path: str, dist: Distribution, unit: str) -> bool:
+    def check_normal(self, path: str, dist: Distribution, unit: str, allow_zero: bool = False) -> bool:
         ok = self.real(f"{path}.mean", dist.mean) and self.positive(f"{path}.std", dist.std, unit,
                                                                        "for a constant, give a plain number")
         if dist.low is None:
-            self.add(f"{path}.low", f"a normal distribution without low can draw values ≤ 0 {unit}",
-                     "truncate it: add low (and high), e.g. low = 0.5 × mean")
+            self.add(f"{path}.low", f"a normal distribution without low can draw values {'<' if allow_zero else '≤'} "
+                     f"0 {unit}", "truncate it: add low (and high), e.g. low = 0.5 × mean")
             return False
-        ok = self.positive(f"{path}.low", dist.low, unit, "every drawn value must be > 0") and ok
+        if allow_zero:
+            ok = self.at_least_zero(f"{path}.low", dist.low, unit, "every drawn value must be ≥ 0") and ok
+        else:
+            ok = self.positive(f"{path}.low", dist.low, unit, "every drawn value must be > 0") and ok
         if dist.high is not None and self.real(f"{path}.high", dist.high) and dist.high <= dist.low:
             self.add(path, f"normal low = {_with_unit(dist.low, unit)} is not below "
                      f"high = {_with_unit(dist.high, unit)}",
@@ -561,15 +809,172 @@ class _Checker:
             return False
         return ok
 
+    # --- events -------------------------------------------------------------------------------
+
+    def event_path(self, index: int) -> str:
+        """``events[i]`` with i the event's index in the file (events are stored sorted by time)."""
+        sources = self.damage.event_sources
+        return f"events[{sources[index] if index < len(sources) else index}]"
+
+    def event_time(self, at: float) -> str:
+        """A time for messages: "720 s", with the clock time when the scenario has a clock."""
+        text = f"{_fmt(float(at))} s"
+        try:
+            start = parse_clock(self.scenario.clock_start) if self.scenario.clock_start is not None else None
+        except UnitError:
+            start = None
+        if start is None:
+            return text
+        days = int((start + at) // 86400)
+        later = {0: "", 1: " the next day"}.get(days, f" {days} days later")
+        return f"{text} (clock {format_clock(start + at)}{later})"
+
+    def check_events(self, events: Sequence[Event]) -> None:
+        s = self.scenario
+        pops = {p.name: p for p in s.populations}
+        states = {d.name: (d.state, "") for d in s.doors}  # name → (state now, event that set it)
+        entered: dict[str, tuple[float, str]] = {}  # population → (time, path) of its enter event
+        previous: float | None = None
+        for i, event in enumerate(events):
+            path = self.event_path(i)
+            if not isinstance(event, Event):
+                self.add(path, f"expected an Event, got {_fmt(event)}")
+                continue
+            at_ok = self.check_event_at(path, event, previous)
+            if at_ok:
+                previous = float(event.at)
+            if not isinstance(event.label, str):
+                self.add(f"{path}.label", f"expected a string, got {_fmt(event.label)}")
+            if not self.choice(f"{path}.action", event.action, EVENT_ACTIONS, "action"):
+                continue
+            refs_ok = self.check_event_fields(path, event)
+            if not refs_ok:
+                continue
+            if event.action in DOOR_ACTIONS:
+                self.door_timeline(path, event, states)
+            else:
+                self.population_timeline(path, event, pops[event.population], entered)
+        if not self.damage.events_complete:
+            return
+        for pop in s.populations:
+            if pop.present is False and pop.name not in entered:
+                self.add(f"populations.{pop.name}.present", f"population '{pop.name}' has present = false but no "
+                         "\"enter\" event brings it in, so it never appears",
+                         f'add [[events]] with action = "enter", population = "{pop.name}" and at = <time>; '
+                         "or set present = true")
+
+    def check_event_at(self, path: str, event: Event, previous: float | None) -> bool:
+        if not self.real(f"{path}.at", event.at, "seconds after the start, or a clock time such as \"20:52\""):
+            return False
+        at = float(event.at)
+        duration = self.scenario.run.duration
+        if at < 0:
+            self.add(f"{path}.at", f"at = {_fmt(at)} s is before the start of the run (rule: 0 ≤ at ≤ "
+                     "run.duration)", "events happen at 0 s or later")
+        elif _is_real(duration) and not self.damage.covers("run.duration") and at > duration:
+            when = self.event_time(at)
+            wrapped = "; a clock time before [clock] start is read as the next day" if "day" in when else ""
+            self.add(f"{path}.at", f"at = {when} is after the end of the run (rule: 0 ≤ at ≤ "
+                     f"run.duration = {_fmt(float(duration))} s)", f"lengthen run.duration, or move the event{wrapped}")
+        if previous is not None and at < previous:
+            self.add(f"{path}.at", f"events must be in time order: at = {_fmt(at)} s comes after an event at "
+                     f"{_fmt(previous)} s", "sort the events by at (the file loader sorts them for you)")
+        return True
+
+    def check_event_fields(self, path: str, event: Event) -> bool:
+        """Each action's door/population/to present, the others absent, and the names known."""
+        needs = EVENT_NEEDS[event.action]
+        ok = True
+        for key in EVENT_REFERENCES:
+            value = getattr(event, key)
+            if key in needs and value is None:
+                example = {"door": 'door = "<door name>"', "population": 'population = "<population name>"',
+                           "to": f'to = "{ANY_EXIT}" (or an exit, door or area name)'}[key]
+                self.add(f"{path}.{key}", f"action '{event.action}' needs {key}", f"add {example}")
+                ok = False
+            elif key not in needs and value is not None:
+                self.add(f"{path}.{key}", f"action '{event.action}' takes no {key} (got {_fmt(value)})",
+                         f"'{event.action}' names only {_and(needs)}; remove {key}")
+                ok = False
+        if event.door is not None and not self.known_door(f"{path}.door", event.door):
+            ok = False
+        if event.population is not None and not self.known_population(f"{path}.population", event.population):
+            ok = False
+        if event.to is not None:
+            before = len(self.problems)
+            self.check_destination(f"{path}.to", event.to)
+            ok = ok and len(self.problems) == before
+        return ok
+
+    def known_door(self, path: str, name: object) -> bool:
+        doors = [d.name for d in self.scenario.doors]
+        if name in doors:
+            return True
+        if name in self.damage.missing("doors"):
+            return False
+        if name in {e.name for e in self.scenario.exits}:
+            self.add(path, f"'{name}' is an exit (always open), not a door", _did_you_mean(name, doors, "doors"))
+        else:
+            self.add(path, f"unknown door {_fmt(name)}", _did_you_mean(name, doors, "doors"))
+        return False
+
+    def known_population(self, path: str, name: object) -> bool:
+        names = [p.name for p in self.scenario.populations]
+        if name in names:
+            return True
+        if name not in self.damage.missing("populations"):
+            self.add(path, f"unknown population {_fmt(name)}", _did_you_mean(name, names, "populations"))
+        return False
+
+    def door_timeline(self, path: str, event: Event, states: dict[str, tuple[str, str]]) -> None:
+        """A door action must be possible in the state the door is in at that time: a broken door
+        cannot be shut again."""
+        state, since = states[event.door]
+        why = f" (since {since})" if since else " (its state at the start)"
+        if state == "broken" and event.action in ("close", "latch", "lock"):
+            self.add(f"{path}.action", f"door '{event.door}' is broken at that time{why}; a broken door has no "
+                     f"leaves left and cannot be shut again, so '{event.action}' is impossible",
+                     "remove this event, or the force_open before it")
+        if state != "broken":
+            states[event.door] = (STATE_AFTER[event.action], path)
+
+    def population_timeline(self, path: str, event: Event, pop: Population,
+                            entered: dict[str, tuple[float, str]]) -> None:
+        """enter once, only for present = false; nothing before it; release_role only for staff."""
+        at = float(event.at) if _is_real(event.at) else 0.0
+        if event.action == "enter":
+            if pop.present is not False:
+                self.add(f"{path}.population", f"population '{pop.name}' is present from the start "
+                         "(present = true), so it cannot enter", f"set present = false in [populations.{pop.name}], "
+                         "or remove this event")
+            elif pop.name in entered:
+                self.add(f"{path}.population", f"population '{pop.name}' already enters at {entered[pop.name][1]}",
+                         "a population enters once; remove one of the enter events")
+            else:
+                entered[pop.name] = (at, path)
+            return
+        if pop.present is False and pop.name not in entered and self.damage.events_complete:
+            self.add(f"{path}.population", f"population '{pop.name}' is not in the venue yet at "
+                     f"{self.event_time(at)}: it has present = false and no earlier \"enter\" event",
+                     "move this event after the population's enter event")
+        if event.action == "release_role" and pop.role == "occupant":
+            self.add(f"{path}.population", f"population '{pop.name}' are occupants; release_role turns guards and "
+                     "marshals into occupants", "name a population whose role is guard or marshal")
+
     # --- reachability -------------------------------------------------------------------------
 
     def check_reachability(self) -> None:
-        """Every population must be able to reach an exit or an exterior door that is not locked.
+        """Every population of occupants must be able to reach an exit or an exterior door.
 
-        A closed (not locked) door is believed openable, so it connects; a locked door never does.
+        Closed and latched doors are believed openable and broken ones are open, so they connect;
+        a door locked from the start that no event unlocks or forces open never does. Guards and
+        marshals hold their posts and need not reach a way out.
         """
-        graph = _SpaceGraph(self.scenario, self.shapes, self.footprints)
+        walls = _locked_throughout(self.scenario)
+        graph = _SpaceGraph(self.scenario, self.shapes, self.footprints, walls)
         for pop in self.scenario.populations:
+            if pop.role in STAFF_ROLES:
+                continue
             if pop.space not in self.shapes and pop.space not in self.footprints:
                 continue  # reported (unknown space) or unusable geometry
             if pop.spawn is not None and geo.ring_problem(pop.spawn):
@@ -577,38 +982,42 @@ class _Checker:
             for node, where in graph.nodes_under(pop):
                 if not graph.reaches_goal(node):
                     self.add(f"populations.{pop.name}.space",
-                             f"no exit reachable from {where}: no path leads to an exit or an exterior door that "
-                             "is open or closed (locked doors never connect; closed ones are believed openable)",
-                             "add an exit or exterior door, unlock a door, or connect the space with an open door "
-                             "or a stair")
+                             f"no exit reachable from {where}: no path leads to an exit or an exterior door "
+                             "(doors locked for the whole run never connect; closed and latched ones are believed "
+                             "openable, broken ones are open)",
+                             "add an exit or exterior door, unlock a door (or add an unlock or force_open event), "
+                             "or connect the space with a door or a stair")
 
 
 class _SpaceGraph:
     """Pieces of floor (level components, stairs) joined by doors and stair edges; goals are exits.
 
-    A level's pieces are the components of its free area once its locked interior doors are made
-    walls. Open and closed interior doors join the pieces they touch; open and closed exterior
-    doors and all exits are goals; stairs join the pieces touching their edges.
+    A level's pieces are the components of its free area once its interior doors that stay locked
+    (``walls``) are made walls. Other interior doors join the pieces they touch; other exterior
+    doors (:func:`geo.door_is_exterior`) and all exits are goals; stairs join the pieces touching
+    their edges.
     """
 
-    def __init__(self, scenario: Scenario, shapes: dict[str, geo.LevelShape], footprints: dict):
+    def __init__(self, scenario: Scenario, shapes: dict[str, geo.LevelShape], footprints: dict,
+                 walls: frozenset[str]):
         self.sets = geo.UnionFind()
         self.pieces: dict[str, list] = {}
         self.goals: set = set()
+        self.walls = walls
         for level in scenario.levels:
             self.add_level(level, shapes[level.name])
         for stair in scenario.stairs:
             self.add_stair(stair)
 
     def add_level(self, level: Level, shape: geo.LevelShape) -> None:
-        exterior = {d.name: geo.lies_along(d.jambs, shape.outer) for d in level.doors}
-        locked_inside = [d.jambs for d in level.doors if d.state == "locked" and not exterior[d.name]]
+        exterior = {d.name: geo.door_is_exterior(shape, d.jambs) for d in level.doors}
+        locked_inside = [d.jambs for d in level.doors if d.name in self.walls and not exterior[d.name]]
         pieces = geo.cut_by_doors(shape.free, locked_inside)
         self.pieces[level.name] = pieces
         for i in range(len(pieces)):
             self.sets.add((level.name, i))
         for door in level.doors:
-            if door.state == "locked":
+            if door.name in self.walls:
                 continue
             touching = self.touching(level.name, door.jambs)
             if exterior[door.name]:
@@ -645,6 +1054,19 @@ class _SpaceGraph:
     def reaches_goal(self, node) -> bool:
         root = self.sets.find(node)
         return any(self.sets.find(goal) == root for goal in self.goals)
+
+
+def _locked_throughout(scenario: Scenario) -> frozenset[str]:
+    """Doors locked at the start that no event unlocks, opens or forces open: walls for the whole run."""
+    changed = {e.door for e in scenario.events if isinstance(e, Event) and e.action in DOOR_ACTIONS
+               and e.action != "lock"}
+    return frozenset(d.name for d in scenario.doors if d.state == "locked" and d.name not in changed)
+
+
+def _and(names: Sequence[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _round_point(piece) -> tuple[float, float]:

@@ -14,10 +14,12 @@ import numpy as np
 from aforo.kernels.constraints import LINE_COUNTER, LINE_EXIT, LINE_PORTAL
 from aforo.navigation import NavField, NavGrid, NavSpace, build_grid, compute_field
 from aforo.scenario.model import Door, Scenario, Segment
+from aforo.venue.doors import Leaves, build_leaves
 from aforo.venue.geometry import (
     boundary_segments,
     is_on_outer_boundary,
     level_area,
+    outward_normal,
     segments_near,
     stair_area,
 )
@@ -80,6 +82,7 @@ class Venue:
     line_start: np.ndarray = field(init=False)  # [n_spaces + 1]
     nav_grid: NavGrid = field(init=False)
     fields: list[NavField] = field(init=False)
+    leaves: Leaves = field(init=False)
     bounds: tuple[float, float, float, float] = field(init=False)  # x_min, y_min, x_max, y_max
 
     @property
@@ -94,7 +97,14 @@ class Venue:
         return np.ascontiguousarray(np.stack([f.direction for f in self.fields]))
 
     def door_is_shut(self, name: str) -> bool:
-        return self.door_states[name] in ("closed", "locked")
+        return self.door_states[name] in ("closed", "latched", "locked")
+
+    def door_has_leaves(self, name: str) -> bool:
+        return name in self._leaf_doors
+
+    @property
+    def _leaf_doors(self) -> set[str]:
+        return set(self.leaves.door)
 
 
 def compile_venue(scenario: Scenario) -> Venue:
@@ -152,10 +162,11 @@ def compile_venue(scenario: Scenario) -> Venue:
     )
     x0, y0, x1, y1 = np.array([a.bounds for a in areas]).T
     venue.bounds = (float(x0.min()), float(y0.min()), float(x1.max()), float(y1.max()))
+    venue.leaves = build_leaves(_leaf_doors(scenario, venue))
     _build_walls(venue)
     _build_lines(venue)
     venue.nav_grid = build_grid(
-        spaces=_nav_spaces(venue),
+        spaces=nav_spaces(venue),
         portals=[(p.stair, p.level, p.segment) for p in portals],
         cell_size=scenario.navigation.cell_size,
     )
@@ -168,6 +179,26 @@ def rebuild_for_doors(venue: Venue) -> None:
     _build_walls(venue)
     _build_lines(venue)
     venue.fields = [_exit_field(venue)]
+
+
+def _leaf_doors(scenario: Scenario, venue: Venue) -> list:
+    """(door, space, unit normal towards its swing side) for every door with leaves."""
+    out = []
+    exterior = {o.door for o in venue.outlets if o.door}
+    for s, level in enumerate(scenario.levels):
+        for door in level.doors:
+            if door.swing == "none":
+                continue
+            (x1, y1), (x2, y2) = door.jambs
+            if door.name in exterior:
+                nx, ny = outward_normal(venue.space_areas[s], door.jambs)
+                normal = (nx, ny) if door.swing == "outward" else (-nx, -ny)
+            else:
+                length = float(np.hypot(x2 - x1, y2 - y1))
+                left = (-(y2 - y1) / length, (x2 - x1) / length)
+                normal = left if door.swing == "left" else (-left[0], -left[1])
+            out.append((door, s, normal))
+    return out
 
 
 def _stair_plane(lower_edge: Segment, upper_edge: Segment, z_lower: float, z_upper: float):
@@ -195,11 +226,12 @@ def _openings(venue: Venue, s: int) -> list[Segment]:
 
 def _build_walls(venue: Venue) -> None:
     own = [boundary_segments(venue.space_areas[s], _openings(venue, s)) for s in range(venue.n_spaces)]
-    for outlet in venue.outlets:  # a shut exterior door is a wall
-        if outlet.door is not None and venue.door_is_shut(outlet.door):
+    # A shut door without leaves is a wall; a door with leaves is held shut by its leaves.
+    for outlet in venue.outlets:
+        if outlet.door is not None and venue.door_is_shut(outlet.door) and not venue.door_has_leaves(outlet.door):
             own[outlet.space] = np.vstack([own[outlet.space], _segment_row(outlet.segment)])
     for door in venue.interior_doors:
-        if venue.door_is_shut(door.name):
+        if venue.door_is_shut(door.name) and not venue.door_has_leaves(door.name):
             s = venue.space_index(door.level)
             own[s] = np.vstack([own[s], _segment_row(door.jambs)])
     per_space = [own[s] for s in range(venue.n_spaces)]
@@ -225,7 +257,7 @@ def _build_lines(venue: Venue) -> None:
         rows[portal.stair].append((portal.segment, LINE_PORTAL, portal.level))
         rows[portal.level].append((portal.segment, LINE_PORTAL, portal.stair))
     for k, outlet in enumerate(venue.outlets):
-        if outlet.door is None or not venue.door_is_shut(outlet.door):
+        if outlet.door is None or not venue.door_is_shut(outlet.door) or venue.door_has_leaves(outlet.door):
             rows[outlet.space].append((outlet.segment, LINE_EXIT, k))
     for k, door in enumerate(venue.interior_doors):
         rows[venue.space_index(door.level)].append((door.jambs, LINE_COUNTER, k))
@@ -245,7 +277,7 @@ def _build_lines(venue: Venue) -> None:
     venue.line_start = np.asarray(start, dtype=np.int64)
 
 
-def _nav_spaces(venue: Venue) -> list[NavSpace]:
+def nav_spaces(venue: Venue) -> list[NavSpace]:
     spaces = []
     for s in range(venue.n_spaces):
         spaces.append(
@@ -273,7 +305,7 @@ def _exit_field(venue: Venue) -> NavField:
         for d in venue.interior_doors
         if venue.door_states[d.name] == "locked"
     ]
-    return compute_field(venue.nav_grid, spaces=_nav_spaces(venue), targets=targets, barriers=barriers)
+    return compute_field(venue.nav_grid, spaces=nav_spaces(venue), targets=targets, barriers=barriers)
 
 
 def describe_line(segment: Segment) -> str:

@@ -1,0 +1,228 @@
+"""What people decide, between frames: where they head, what they believe, what roles they play.
+
+The compiled step moves bodies; this module, run at every recorded frame (0.1 s by default)
+and at every event, decides their intentions:
+
+- **Destinations and fields.** Each agent heads for a destination ("exit", an exit or door, or
+  an area) by the field of its belief: the doors it rules out (not known to its population, or
+  learnt to be blocked). Fields are computed once per distinct (destination, ruled-out doors).
+- **Arrival.** An agent reaching a destination area waits there; a guard reaching its post holds
+  it with its effort (N); a marshal stands at its post.
+- **Learning.** An agent that stands (speed < 0.1 m/s) within 1 m of a shut door it faces, for
+  ``beliefs.learn_time``, believes the door blocked; neighbours within ``share_radius`` adopt
+  each belief at ``share_rate`` per second.
+- **Events** (timeline): doors open, close, latch, lock, unlock and are forced; populations
+  enter, start (after their pre-movement time), stop, are sent elsewhere, leave their roles.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+from shapely.geometry import Polygon
+
+from aforo.engine.fields import FieldBook, FieldKey
+from aforo.kernels.beliefs import share_beliefs, share_probability
+from aforo.scenario.model import DOOR_STATE_AFTER, Event
+
+ROLE_CODE = {"occupant": 0, "guard": 1, "marshal": 2}
+STAND_STEP = np.iinfo(np.int64).max // 2  # "not before an event says so"
+STUCK_SPEED_M_PER_S = 0.1
+STUCK_REACH_M = 1.0
+
+
+class Behaviour:
+    """Intentions of every agent; owned by a Simulation."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        sc = sim.scenario
+        st = sim.state
+        n = st.count
+        self.door_names = [d.name for d in sc.doors]
+        self.door_bit = {name: np.int64(1) << np.int64(k) for k, name in enumerate(self.door_names)}
+        self.destinations: list[str] = ["exit"]
+        self.area_names = {a.name for a in sc.areas}
+        pops = sc.populations
+        self.role = np.array([ROLE_CODE[pops[p].role] for p in st.population], dtype=np.int64).reshape(n)
+        self.destination = np.zeros(n, dtype=np.int64)
+        self.unknown = np.zeros(n, dtype=np.int64)
+        self.blocked = np.zeros(n, dtype=np.int64)
+        self.stuck_s = np.zeros(n)
+        self.arrived = np.zeros(n, dtype=bool)
+        self.waiting_to_enter = np.zeros(n, dtype=bool)
+        self.premove_steps = st.start_step.copy()  # pre-movement drawn at spawn, in steps
+        starts_by_event = {e.population for e in sc.events if e.action == "start"}
+        for k, pop in enumerate(pops):
+            mine = st.population == k
+            goal = pop.post if pop.role in ("guard", "marshal") and pop.post else pop.destination
+            self.destination[mine] = self._destination_index(goal)
+            mask = np.int64(0)
+            for door in pop.unknown_doors:
+                mask |= self.door_bit[door]
+            self.unknown[mine] = mask
+            if not pop.present:
+                st.active[mine] = False
+            if pop.name in starts_by_event:
+                st.start_step[mine] = STAND_STEP
+        self.fields = FieldBook(sim.venue)
+        self.assign_fields()
+
+    # -- destinations and fields -------------------------------------------------------------
+    def _destination_index(self, name: str) -> int:
+        if name not in self.destinations:
+            self.destinations.append(name)
+        return self.destinations.index(name)
+
+    def assign_fields(self) -> None:
+        """Point every agent at the field of its (destination, ruled-out doors)."""
+        ruled_out = self.unknown | self.blocked
+        before = len(self.fields.keys)
+        field_of = self.sim.state.field_of_agent
+        for dest, mask in sorted(set(zip(self.destination.tolist(), ruled_out.tolist()))):
+            key = FieldKey(self.destinations[dest], frozenset(n for n, b in self.door_bit.items() if mask & b))
+            field_of[(self.destination == dest) & (ruled_out == mask)] = self.fields.index(key)
+        if before == 0 or len(self.fields.keys) != before:
+            self.sim.refresh_fields()
+
+    # -- per frame ---------------------------------------------------------------------------
+    def update(self, interval_s: float) -> None:
+        """Arrivals, learning, telling, entering; then fields for any new belief."""
+        self._enter_waiting()
+        self._arrivals()
+        changed = self._learn(interval_s)
+        changed |= self._tell(interval_s)
+        if changed:
+            self.assign_fields()
+
+    def _arrivals(self) -> None:
+        st = self.sim.state
+        sc = self.sim.scenario
+        for area in sc.areas:
+            if area.name not in self.destinations:
+                continue
+            dest = self.destinations.index(area.name)
+            space = self.sim.venue.space_index(area.space)
+            who = np.flatnonzero(st.active & ~self.arrived & (self.destination == dest) & (st.space == space))
+            if who.size == 0:
+                continue
+            polygon = Polygon(area.polygon)
+            inside = who[shapely.contains_xy(polygon, st.pos_x[who], st.pos_y[who])]
+            if inside.size == 0:
+                continue
+            self.arrived[inside] = True
+            guards = inside[self.role[inside] == ROLE_CODE["guard"]]
+            point = polygon.representative_point()
+            st.hold_x[guards] = point.x
+            st.hold_y[guards] = point.y
+            st.hold_force[guards] = [sc.populations[p].effort for p in st.population[guards]]
+            st.moving[inside[self.role[inside] != ROLE_CODE["guard"]]] = False
+
+    def _learn(self, interval_s: float) -> bool:
+        """Agents stuck at a shut door they face come to believe it blocked."""
+        st = self.sim.state
+        v = self.sim.venue
+        speed = np.hypot(st.vel_x, st.vel_y)
+        candidates = st.active & (speed < STUCK_SPEED_M_PER_S) & st.moving & (st.hold_force == 0)
+        near_any = np.zeros(st.count, dtype=bool)
+        learnt = False
+        for door in self.sim.scenario.doors:
+            if not v.door_is_shut(door.name):
+                continue
+            space = v.space_index(door.level)
+            who = np.flatnonzero(candidates & (st.space == space))
+            if who.size == 0:
+                continue
+            (x1, y1), (x2, y2) = door.jambs
+            line = shapely.LineString([(x1, y1), (x2, y2)])
+            points = shapely.points(st.pos_x[who], st.pos_y[who])
+            dist = shapely.distance(points, line)
+            nearest = shapely.line_interpolate_point(line, shapely.line_locate_point(line, points))
+            to_x = shapely.get_x(nearest) - st.pos_x[who]
+            to_y = shapely.get_y(nearest) - st.pos_y[who]
+            facing = (to_x * st.dir_x[who] + to_y * st.dir_y[who]) > 0
+            at_door = who[(dist <= STUCK_REACH_M) & facing]
+            near_any[at_door] = True
+            self.stuck_s[at_door] += interval_s
+            knows = at_door[self.stuck_s[at_door] >= self.sim.scenario.beliefs.learn_time]
+            bit = self.door_bit[door.name]
+            fresh = knows[(self.blocked[knows] & bit) == 0]
+            if fresh.size:
+                self.blocked[fresh] |= bit
+                learnt = True
+        self.stuck_s[~near_any] = 0.0
+        return learnt
+
+    def _tell(self, interval_s: float) -> bool:
+        if not self.blocked.any():
+            return False
+        st = self.sim.state
+        b = self.sim.scenario.beliefs
+        x0, y0, x1, y1 = self.sim.venue.bounds
+        r = b.share_radius
+        x0, y0 = x0 - r, y0 - r
+        ncx = int(math.ceil((x1 - x0) / r)) + 2
+        ncy = int(math.ceil((y1 - y0) / r)) + 2
+        seed = (self.sim.scenario.run.seed * 1_000_003 + self.sim.step_index) % (2**31 - 1)
+        told = share_beliefs(st.pos_x, st.pos_y, st.space, st.active, self.blocked, r,
+                             share_probability(b.share_rate, interval_s), seed, x0, y0, ncx, ncy)
+        changed = bool((told != self.blocked).any())
+        self.blocked = told
+        return changed
+
+    def _enter_waiting(self) -> None:
+        """Agents of an entered population step in where their spawn point is free."""
+        st = self.sim.state
+        for i in np.flatnonzero(self.waiting_to_enter):
+            sel = st.active & (st.space == st.space[i])
+            gap = np.hypot(st.pos_x[sel] - st.pos_x[i], st.pos_y[sel] - st.pos_y[i]) - st.radius[sel] - st.radius[i]
+            if gap.size == 0 or gap.min() > 0.0:
+                st.active[i] = True
+                self.waiting_to_enter[i] = False
+                st.start_step[i] = self.sim.step_index + self.premove_steps[i]
+
+    # -- events ------------------------------------------------------------------------------
+    def apply(self, event: Event) -> None:
+        """Carry out one timeline event now."""
+        sim = self.sim
+        st = sim.state
+        if event.action in DOOR_STATE_AFTER:
+            state = DOOR_STATE_AFTER[event.action]
+            if event.action == "unlock" and sim.venue.door_states[event.door] != "locked":
+                return
+            sim.set_door_state(event.door, state)
+            if state in ("open", "broken"):  # people see and hear a door open
+                self.blocked &= ~self.door_bit[event.door]
+                self.assign_fields()
+            return
+        k = [p.name for p in sim.scenario.populations].index(event.population)
+        mine = st.population == k
+        pop = sim.scenario.populations[k]
+        if event.action == "enter":
+            self.waiting_to_enter[mine & ~st.active & np.isnan(sim.exit_time_s)] = True
+            self._enter_waiting()
+        elif event.action == "start":
+            st.start_step[mine] = sim.step_index + self.premove_steps[mine]
+            st.moving[mine] = True
+        elif event.action == "stop":
+            st.moving[mine] = False
+        elif event.action == "send":
+            self.destination[mine] = self._destination_index(event.to)
+            self.arrived[mine] = False
+            st.moving[mine] = True
+            st.hold_force[mine] = 0.0
+            self.assign_fields()
+        elif event.action == "release_role":
+            self.role[mine] = ROLE_CODE["occupant"]
+            st.hold_force[mine] = 0.0
+            st.moving[mine] = True
+            self.arrived[mine] = False
+            st.headway_time[mine] = 0.0 if pop.pushing else pop.headway_time
+            self.destination[mine] = self._destination_index("exit")
+            self.assign_fields()
+
+    def door_state_changed(self) -> None:
+        self.fields.recompute()
+        self.sim.refresh_fields()

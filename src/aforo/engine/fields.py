@@ -1,0 +1,84 @@
+"""Navigation fields per distinct belief: computed once per (destination, doors believed out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from shapely.geometry import Polygon
+
+from aforo.navigation import NavField, compute_field
+from aforo.venue.compiled import Venue, nav_spaces
+
+
+@dataclass(frozen=True)
+class FieldKey:
+    """What a field depends on: where to go, and which doors the agent rules out."""
+
+    destination: str  # "exit", an outlet name, or an area name
+    ruled_out: frozenset[str]  # doors believed blocked or not known
+
+
+class FieldBook:
+    """Fields by key; the kernel reads them stacked as [n_fields, n_cells, 2]."""
+
+    def __init__(self, venue: Venue):
+        self.venue = venue
+        self.keys: list[FieldKey] = []
+        self.fields: list[NavField] = []
+        self._index: dict[FieldKey, int] = {}
+        self._stack: np.ndarray | None = None
+
+    def index(self, key: FieldKey) -> int:
+        """The field's index, computing it the first time the key is seen."""
+        found = self._index.get(key)
+        if found is not None:
+            return found
+        self._index[key] = len(self.keys)
+        self.keys.append(key)
+        self.fields.append(self._compute(key))
+        self._stack = None
+        return self._index[key]
+
+    def recompute(self) -> None:
+        """After a door changed state: every field in use is computed again."""
+        self.fields = [self._compute(key) for key in self.keys]
+        self._stack = None
+
+    @property
+    def directions(self) -> np.ndarray:
+        if self._stack is None:
+            self._stack = np.ascontiguousarray(np.stack([f.direction for f in self.fields]))
+        return self._stack
+
+    def _compute(self, key: FieldKey) -> NavField:
+        v = self.venue
+        sc = v.scenario
+        barriers = [
+            (v.space_index(d.level), d.jambs)
+            for d in v.interior_doors
+            if v.door_states[d.name] == "locked" or d.name in key.ruled_out
+        ]
+        targets, areas = [], []
+        if key.destination in {a.name for a in sc.areas}:
+            area = sc.area(key.destination)
+            areas.append((v.space_index(area.space), Polygon(area.polygon)))
+        else:
+            for o in v.outlets:
+                usable = o.door is None or (v.door_states[o.door] != "locked" and o.door not in key.ruled_out)
+                if usable and key.destination in ("exit", o.name):
+                    targets.append((o.space, o.segment))
+        if not targets and not areas:
+            return _nowhere(v)
+        return compute_field(v.nav_grid, spaces=nav_spaces(v), targets=targets, target_areas=areas, barriers=barriers)
+
+
+def _nowhere(venue: Venue) -> NavField:
+    """No way believed open: travel time infinite and no direction (agents stand)."""
+    n = venue.nav_grid.free.size
+    return NavField(
+        travel_time=np.full(n, np.inf),
+        direction=np.zeros((n, 2)),
+        space_slowness=np.ones(venue.n_spaces),
+        in_target_area=np.zeros(n, dtype=bool),
+    )
