@@ -87,3 +87,128 @@ def frame_density(sim) -> np.ndarray:
     n_cy = int(math.ceil((y1 - y0) / radius)) + 2
     s = sim.state
     return local_density(s.pos_x, s.pos_y, s.space, s.active, radius, x0, y0, n_cx, n_cy)
+
+
+@dataclass
+class LeafPeak:
+    """Largest values seen for one door leaf."""
+
+    door: str
+    leaf: int
+    max_angle_deg: float = 0.0
+    contact_force: Peak = field(default_factory=Peak)
+    handle_force: Peak = field(default_factory=Peak)
+
+
+class DoorMetrics:
+    """Per frame and leaf: angle, contact force on it, and the handle force it would take to
+    open it against its contacts (averages over the frame's contact sub-steps)."""
+
+    def __init__(self):
+        self.rows: list[tuple] = []  # (frame, time_s, door, leaf, state, angle_deg, force_n, handle_n)
+        self.peaks: list[LeafPeak] = []
+        self._frame = 0
+
+    def on_start(self, sim) -> None:
+        leaves = sim.venue.leaves
+        counts: dict[str, int] = {}
+        for name in leaves.door:
+            self.peaks.append(LeafPeak(name, counts.get(name, 0)))
+            counts[name] = counts.get(name, 0) + 1
+
+    def on_frame(self, sim) -> None:
+        leaves = sim.venue.leaves
+        substeps = max(sim.substeps_this_frame, 1)
+        force = leaves.force_sum / substeps
+        handle = leaves.closing_sum / substeps / (0.9 * leaves.length)
+        for l, peak in enumerate(self.peaks):
+            angle = float(np.degrees(leaves.angle[l]))
+            self.rows.append((self._frame, sim.time_s, peak.door, peak.leaf, sim.venue.door_states[peak.door],
+                              angle, float(force[l]), float(handle[l])))
+            peak.max_angle_deg = max(peak.max_angle_deg, angle)
+            for target, value in ((peak.contact_force, force[l]), (peak.handle_force, handle[l])):
+                if value > target.value:
+                    target.value, target.time_s = float(value), sim.time_s
+        self._frame += 1
+
+    def on_finish(self, sim) -> None:
+        pass
+
+    def summary(self, sim) -> list[dict]:
+        out = []
+        for p in self.peaks:
+            out.append({
+                "door": p.door, "leaf": p.leaf, "final_state": sim.venue.door_states[p.door],
+                "max_angle_deg": round(p.max_angle_deg, 2),
+                "peak_contact_force_n": round(p.contact_force.value, 1),
+                "peak_contact_force_time_s": _round_or_none(p.contact_force.time_s),
+                "peak_handle_force_needed_n": round(p.handle_force.value, 1),
+                "peak_handle_force_needed_time_s": _round_or_none(p.handle_force.time_s),
+            })
+        return out
+
+
+class AreaMetrics:
+    """Density (agents whose centre is inside / area) and largest compression in each named
+    area, every frame; the summary keeps peaks and a once-per-second series."""
+
+    def __init__(self, every_s: float = 1.0):
+        self.every_s = every_s
+        self.series: dict[str, dict[str, list]] = {}
+        self.peaks: dict[str, dict[str, Peak]] = {}
+        self._polygons = {}
+
+    def on_start(self, sim) -> None:
+        import shapely
+        from shapely.geometry import Polygon
+
+        for area in sim.scenario.areas:
+            polygon = Polygon(area.polygon)
+            shapely.prepare(polygon)
+            self._polygons[area.name] = (sim.venue.space_index(area.space), polygon)
+            self.series[area.name] = {"time_s": [], "density_per_m2": [], "max_compression_n_per_m": []}
+            self.peaks[area.name] = {"density": Peak(), "compression": Peak()}
+
+    def on_frame(self, sim) -> None:
+        import shapely
+
+        s = sim.state
+        record = not self.series or not next(iter(self.series.values()))["time_s"] or (
+            sim.time_s - next(iter(self.series.values()))["time_s"][-1] >= self.every_s - 1e-9)
+        for name, (space, polygon) in self._polygons.items():
+            sel = np.flatnonzero(s.active & (s.space == space))
+            inside = sel[shapely.contains_xy(polygon, s.pos_x[sel], s.pos_y[sel])]
+            density = inside.size / polygon.area
+            compression = s.compression[inside]
+            worst = float(compression.max()) if inside.size else 0.0
+            peaks = self.peaks[name]
+            if density > peaks["density"].value:
+                peaks["density"].value, peaks["density"].time_s = density, sim.time_s
+            if inside.size:
+                c = np.zeros(s.count)
+                c[inside] = compression
+                peaks["compression"].offer(c, sim)
+            if record:
+                series = self.series[name]
+                series["time_s"].append(round(sim.time_s, 3))
+                series["density_per_m2"].append(round(density, 3))
+                series["max_compression_n_per_m"].append(round(worst, 1))
+
+    def on_finish(self, sim) -> None:
+        pass
+
+    def summary(self) -> list[dict]:
+        return [
+            {
+                "area": name,
+                "peak_density_per_m2": round(self.peaks[name]["density"].value, 3),
+                "peak_density_time_s": _round_or_none(self.peaks[name]["density"].time_s),
+                "peak_compression": self.peaks[name]["compression"].as_dict("n_per_m"),
+                "series": self.series[name],
+            }
+            for name in self.series
+        ]
+
+
+def _round_or_none(value: float) -> float | None:
+    return None if math.isnan(value) else round(value, 3)

@@ -2,6 +2,7 @@
 
     DIR/trajectories.parquet   one row per agent inside per frame (engine/trajectories.py)
     DIR/passages.parquet       every exit and door crossing: time, agent, line, direction
+    DIR/doors.parquet          every door leaf per frame: angle, contact force, handle force needed
     DIR/summary.json           headline numbers (written last: its presence means complete)
     DIR/scenario.resolved.toml the scenario with every default filled in
     DIR/provenance.json        aforo and library versions, seed, threads, input hash, timing
@@ -26,15 +27,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import aforo
-from aforo.engine.metrics import DENSITY_DISC_AREA_M2, Metrics
+from aforo.engine.metrics import DENSITY_DISC_AREA_M2, AreaMetrics, DoorMetrics, Metrics
 from aforo.engine.simulation import Simulation
 from aforo.engine.trajectories import TrajectoryWriter
 from aforo.errors import RunDirectoryError
 from aforo.scenario.model import Scenario
 from aforo.scenario.serialize import dumps
+from aforo.scenario.units import format_clock, parse_clock
 
 PARTIAL = ".partial"
-OUTPUT_FILES = ("trajectories.parquet", "passages.parquet", "scenario.resolved.toml", "provenance.json", "summary.json")
+OUTPUT_FILES = ("trajectories.parquet", "passages.parquet", "doors.parquet", "scenario.resolved.toml",
+                "provenance.json", "summary.json")
 
 
 @dataclass
@@ -82,18 +85,21 @@ def run_scenario(
     sim = Simulation.from_scenario(scenario)
     compiled_s = time.time() - started
     writer = TrajectoryWriter(out_dir / ("trajectories.parquet" + PARTIAL))
-    metrics = Metrics()
+    metrics, doors, areas = Metrics(), DoorMetrics(), AreaMetrics()
     try:
-        sim.run(observers=(writer, metrics, *observers), progress=progress)
+        sim.run(observers=(writer, metrics, doors, areas, *observers), progress=progress)
     finally:
         writer.close()
     wall_s = time.time() - started
     summary = build_summary(sim, metrics)
+    summary["door_leaves"] = doors.summary(sim)
+    summary["areas"] = areas.summary()
     summary["wall_time_s"] = round(wall_s, 3)
     _write_passages(sim, out_dir / ("passages.parquet" + PARTIAL))
+    _write_doors(doors, out_dir / ("doors.parquet" + PARTIAL))
     _write_text(out_dir / "scenario.resolved.toml", dumps(scenario))
     _write_text(out_dir / "provenance.json", json.dumps(_provenance(scenario, scenario_text, compiled_s, wall_s, sim), indent=2))
-    for name in ("trajectories.parquet", "passages.parquet"):
+    for name in ("trajectories.parquet", "passages.parquet", "doors.parquet"):
         os.replace(out_dir / (name + PARTIAL), out_dir / name)
     _write_text(out_dir / "summary.json", json.dumps(summary, indent=2))
     return RunResult(out_dir, summary, sim)
@@ -113,6 +119,23 @@ def _write_passages(sim: Simulation, path: Path) -> None:
             "agent": pa.array([x.agent for x in p], pa.int32()),
             "line": pa.array([x.line for x in p], pa.string()),
             "direction": pa.array([x.direction for x in p], pa.int8()),
+        }
+    )
+    pq.write_table(table, path)
+
+
+def _write_doors(doors: DoorMetrics, path: Path) -> None:
+    columns = list(zip(*doors.rows)) if doors.rows else [[]] * 8
+    table = pa.table(
+        {
+            "frame": pa.array(columns[0], pa.int32()),
+            "time_s": pa.array(columns[1], pa.float64()),
+            "door": pa.array(columns[2], pa.string()),
+            "leaf": pa.array(columns[3], pa.int8()),
+            "state": pa.array(columns[4], pa.string()),
+            "angle_deg": pa.array(columns[5], pa.float32()),
+            "contact_force_n": pa.array(columns[6], pa.float32()),
+            "handle_force_needed_n": pa.array(columns[7], pa.float32()),
         }
     )
     pq.write_table(table, path)
@@ -175,6 +198,7 @@ def build_summary(sim: Simulation, metrics: Metrics) -> dict:
         "agents": n,
         "evacuated": left,
         "remaining": int(sim.active_count),
+        "never_entered": int(n - left - sim.active_count),
         "simulated_time_s": round(sim.time_s, 6),
         "evacuation_time_s": round(float(np.nanmax(sim.exit_time_s)), 3) if everyone_out else None,
         "evacuated_over_time": {
@@ -186,10 +210,22 @@ def build_summary(sim: Simulation, metrics: Metrics) -> dict:
         "peak_density": {**metrics.density.as_dict("per_m2"), "disc_area_m2": DENSITY_DISC_AREA_M2},
         "peak_compression": metrics.compression.as_dict("n_per_m"),
         "peak_contact_force": metrics.contact_force.as_dict("n"),
+        "timeline": [
+            {"time_s": round(t, 4), "clock": _clock(sim.scenario, t), "action": e.action,
+             "door": e.door, "population": e.population, "to": e.to, "label": e.label}
+            for t, e in sim.fired
+        ],
         "diagnostics": asdict(sim.diagnostics),
         "messages": [asdict(m) for m in sim.messages[:1000]],
         "messages_total": len(sim.messages),
     }
+
+
+def _clock(scenario: Scenario, time_s: float) -> str | None:
+    """Wall-clock time of a simulated time, if the scenario has a start clock."""
+    if scenario.clock_start is None:
+        return None
+    return format_clock(parse_clock(scenario.clock_start) + time_s)
 
 
 def _provenance(scenario: Scenario, text: str | None, compiled_s: float, wall_s: float, sim: Simulation) -> dict:

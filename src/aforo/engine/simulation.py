@@ -211,6 +211,8 @@ class Simulation:
         """Advance one recording interval, firing due events at their step, then let people
         decide (arrivals, beliefs, fields)."""
         self.substeps_this_frame = 0
+        self.venue.leaves.force_sum[:] = 0.0  # leaf records are means over the frame
+        self.venue.leaves.closing_sum[:] = 0.0
         end = self.step_index + self.steps_per_frame
         while self.step_index < end:
             self._fire_due_events()
