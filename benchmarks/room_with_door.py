@@ -7,7 +7,8 @@ The room is square and sized for an initial density of 2 persons/m² (1 000 agen
 Exits get 1.2 m of clear width per 1 000 agents, so that every size would empty in about the same
 time (≈ N / (1.3 persons/(m·s) × width) ≈ 640 s): one 1.2 m exit in the middle of the east wall
 for 1 000 agents, else four equal exits, one in the middle of each wall (10 000: 4 × 3 m,
-100 000: 4 × 30 m). Populations use the default body, speed and headway settings.
+100 000: 4 × 30 m). Populations use the default body, speed and headway settings (orderly
+walkers); ``--pushing`` makes them a competitive crowd instead.
 
 Each size runs in its own process, so peak RSS and set-up time belong to that size alone. Set-up
 (venue compile including the navigation field, then spawning) and the first ``advance_steps`` call
@@ -17,15 +18,14 @@ the same state and the best time is reported: the machine may be shared. Agent-s
 agents inside at the start of the timed steps. Results are printed as a table and written as JSON
 to benchmarks/results/.
 
-``--profile`` also runs the pipeline of :func:`aforo.kernels.step.advance` stage by stage from
-Python on a copy of the state (same kernels, same order) and prints each stage's share of the time.
+``--profile`` then replays the same steps with :func:`aforo.kernels.step.advance` run as Python
+(its compiled kernels timed one by one, by pipeline stage) and prints each stage's share.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
-import hashlib
 import json
 import math
 import multiprocessing
@@ -34,6 +34,8 @@ import platform
 import resource
 import subprocess
 import time
+import types
+from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import fields, replace
 from datetime import datetime, timezone
@@ -45,9 +47,10 @@ DENSITY_PER_M2 = 2.0
 EXIT_WIDTH_PER_1000_M = 1.2
 DEFAULT_STEPS = {1_000: 1_000, 10_000: 300, 100_000: 100}
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+THREAD_SETTINGS = ("NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
 
 
-def room_with_door(agents: int):
+def room_with_door(agents: int, pushing: bool = False):
     """A square room at 2 persons/m² with exits of total width 1.2 m per 1 000 agents."""
     from aforo.scenario.model import Exit, Level, Population, RunSettings, Scenario
 
@@ -73,7 +76,7 @@ def room_with_door(agents: int):
     return Scenario.build(
         name=f"room-{agents}",
         levels=(Level("ground", 0.0, (tuple(ring),), exits=exits),),
-        populations=(Population("crowd", "ground", agents),),
+        populations=(Population("crowd", "ground", agents, pushing=pushing),),
         run=RunSettings(duration=3600.0, time_step=0.01, record_interval=0.1, seed=0),
     ), side, total_width, len(walls)
 
@@ -91,7 +94,8 @@ def state_bytes(sim) -> int:
     return sum(a.nbytes for a in arrays)
 
 
-def benchmark(agents: int, steps: int, repeat: int, profile: bool, threads: int | None) -> dict:
+def benchmark(agents: int, steps: int, repeat: int, profile: bool, threads: int | None,
+              pushing: bool) -> dict:
     """Build, warm up and time one size (run in a fresh process)."""
     import numba
 
@@ -101,7 +105,7 @@ def benchmark(agents: int, steps: int, repeat: int, profile: bool, threads: int 
     from aforo.engine.simulation import Simulation
     from aforo.venue.compiled import compile_venue
 
-    scenario, side, exit_width, n_exits = room_with_door(agents)
+    scenario, side, exit_width, n_exits = room_with_door(agents, pushing)
     t0 = time.perf_counter()
     venue = compile_venue(scenario)
     t1 = time.perf_counter()
@@ -112,7 +116,6 @@ def benchmark(agents: int, steps: int, repeat: int, profile: bool, threads: int 
 
     start = _snapshot(sim)
     active_before = sim.active_count
-    load_before = os.getloadavg()[0]
     walls, others = [], []
     for _ in range(repeat):  # the same steps from the same state each time
         _restore(sim, start)
@@ -127,6 +130,7 @@ def benchmark(agents: int, steps: int, repeat: int, profile: bool, threads: int 
     dt = sim.time_step_s
     result = {
         "agents": agents,
+        "pushing": pushing,
         "room_side_m": round(side, 2),
         "exits": n_exits,
         "exit_width_total_m": exit_width,
@@ -150,13 +154,11 @@ def benchmark(agents: int, steps: int, repeat: int, profile: bool, threads: int 
         "nav_cells": int(venue.nav_grid.n_cells),
         "threads": numba.get_num_threads(),
         "threading_layer": numba.threading_layer(),
-        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
-        # 1-minute load average before and after the timed steps: other work on the machine
-        "load_average": [load_before, os.getloadavg()[0]],
+        "environment": {k: os.environ[k] for k in THREAD_SETTINGS if k in os.environ},
         "others_cpu_share": others[best],
     }
     if profile:
-        result["profile"] = profile_stages(sim, *start[:3], steps)  # last use of start
+        result["profile"] = profile_stages(sim, start, steps)
     return result
 
 
@@ -188,7 +190,7 @@ def _others_share(before, after) -> float:
     """Share of all cores' time that other processes kept busy between two _cpu_seconds()."""
     wall = after[0] - before[0]
     others = (after[1] - before[1]) - (after[2] - before[2])
-    return max(0.0, others / (wall * os.cpu_count()))
+    return min(1.0, max(0.0, others / (wall * os.cpu_count())))
 
 
 def _snapshot(sim):
@@ -212,135 +214,75 @@ def _copy_scratch(sim):
     return type(sim._scratch)(**{f.name: getattr(sim._scratch, f.name).copy() for f in fields(sim._scratch)})
 
 
-def profile_stages(sim, state, scratch, leaves, steps: int) -> dict:
-    """Run ``steps`` outer steps stage by stage, as kernels/step.advance does, and time each stage.
+# Pipeline stage of each kernel that kernels/step.advance calls. A kernel not listed (kick_drift,
+# or one added later) counts towards the stage of the kernel called before it.
+STAGE_OF = {
+    "build_agent_cells": "cells",
+    "desired_directions": "directions", "apply_roles": "directions",
+    "smooth_forces": "forces", "apply_headway": "forces", "find_leaf_contacts": "forces",
+    "handle_torques": "forces",
+    "split_stiff": "integrate: free", "free_accelerations": "integrate: free",
+    "substep_count": "integrate: contact sub-steps", "stiff_accelerations": "integrate: contact sub-steps",
+    "add_leaf_contacts": "integrate: contact sub-steps", "advance_leaves": "integrate: contact sub-steps",
+    "update_leaf_segments": "integrate: contact sub-steps",
+    "enforce_walls": "walls", "enforce_leaves": "walls",
+    "guard_non_finite": "health",
+    "cross_lines": "lines",
+    "update_elevation": "elevation",
+}
 
-    Works on copies of the state taken before the timed run, so it covers the same steps; at the
-    end its positions are compared with the compiled run's: they must agree exactly, or this
-    copy of the pipeline has fallen behind kernels/step.py.
+
+def profile_stages(sim, start, steps: int) -> dict:
+    """Replay the timed steps with ``advance`` run as Python, each kernel call timed by stage.
+
+    ``kernels.step.advance.py_func`` (the Python source of the compiled pipeline) is run with
+    every compiled kernel it calls wrapped in a timer, so the stages are called exactly as the
+    compiled run calls them. Its own element loops then run in Python: that time is reported
+    apart (glue) and left out of the shares. The replay must end where the compiled run ended.
     """
-    from aforo.kernels.cells import build_agent_cells
-    from aforo.kernels.constraints import (
-        apply_roles, cross_lines, desired_directions, enforce_walls, guard_non_finite,
-        update_elevation,
-    )
-    from aforo.kernels.doors import (
-        add_leaf_contacts, advance_leaves, enforce_leaves, find_leaf_contacts, handle_torques,
-        update_leaf_segments,
-    )
-    from aforo.kernels.social_force import (
-        P_CLEARANCE, P_K, P_KAPPA, P_MARGIN, P_MAX_SUBSTEPS, P_STABILITY, STATUS_WALL_REVERTED,
-        apply_headway, free_accelerations, kick_drift, smooth_forces, split_stiff,
-        stiff_accelerations, substep_count,
-    )
+    import aforo.engine.simulation as engine
+    from numba.core.dispatcher import Dispatcher
 
-    a, c, L = state, scratch, leaves  # agents, scratch, door leaves: read by name
-    (walls, wall_space, wall_cell_start, wall_cell_ids, space_link, space_plane, space_uphill,
-     space_factor_up, space_factor_down, lines, line_space, line_kind, line_target, line_start,
-     grid_origin_x, grid_origin_y, grid_nx, grid_ny, grid_offset, nav_cell_size, field_direction,
-     x_min, y_min, cell_size, n_cells_x, n_cells_y) = sim._venue_tuple
-    params, dt, first_step = sim.params, sim.time_step_s, sim.step_index - steps
-    capacity = a.count + 64
-    event_agent, event_line, event_sign = (np.zeros(capacity, np.int64) for _ in range(3))
+    compiled = engine.advance
+    spent, per_kernel = defaultdict(float), defaultdict(float)
+    stage = ["cells"]
 
-    names = ("cells", "directions", "forces", "integrate: free", "integrate: contact sub-steps",
-             "walls", "health", "lines", "elevation")
-    spent = dict.fromkeys(names, 0.0)
-    clock = time.perf_counter
+    def timed(name, kernel):
+        def call(*args):
+            stage[0] = STAGE_OF.get(name, stage[0])
+            t = time.perf_counter()
+            out = kernel(*args)
+            elapsed = time.perf_counter() - t
+            spent[stage[0]] += elapsed
+            per_kernel[name] += elapsed
+            return out
+        return call
 
-    def lap(stage, since):
-        now = clock()
-        spent[stage] += now - since
-        return now
+    py = compiled.py_func
+    scope = {k: timed(k, v) if isinstance(v, Dispatcher) else v for k, v in py.__globals__.items()}
+    replay = types.FunctionType(py.__code__, scope, py.__name__, py.__defaults__, py.__closure__)
 
-    for step in range(steps):
-        t = clock()
-        c.old_x[:] = a.pos_x
-        c.old_y[:] = a.pos_y
-        cell_start, cell_agents, agent_cell = build_agent_cells(
-            a.pos_x, a.pos_y, a.active, x_min, y_min, cell_size, n_cells_x, n_cells_y)
-        t = lap("cells", t)
-        desired_directions(
-            a.pos_x, a.pos_y, a.space, a.active, a.field_of_agent, grid_origin_x, grid_origin_y,
-            grid_nx, grid_ny, grid_offset, nav_cell_size, field_direction, space_uphill,
-            space_factor_up, space_factor_down, a.desired_speed, a.dir_x, a.dir_y, c.speed_now)
-        apply_roles(first_step + step, a.pos_x, a.pos_y, a.active, a.start_step, a.moving,
-                    a.hold_x, a.hold_y, a.hold_force, a.mass, a.relaxation_time, a.dir_x, a.dir_y,
-                    c.speed_now)
-        t = lap("directions", t)
-        smooth_forces(
-            a.pos_x, a.pos_y, a.vel_x, a.vel_y, a.radius, a.mass, a.space, a.elevation, a.active,
-            cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y, walls, wall_space,
-            wall_cell_start, wall_cell_ids, space_link, params, a.dir_x, a.dir_y, c.smooth_fx,
-            c.smooth_fy, c.stiff_partners, c.n_stiff, c.stiff_walls, c.n_stiff_walls,
-            c.contact_rate, c.gap_ahead, a.status)
-        apply_headway(a.active, c.gap_ahead, a.headway_time, c.speed_now)
-        find_leaf_contacts(a.pos_x, a.pos_y, a.radius, a.mass, a.space, a.active, L.segment,
-                           L.space, L.mode, params[P_MARGIN], params[P_K], c.stiff_leaves,
-                           c.n_stiff_leaves, c.contact_rate)
-        handle_torques(a.pos_x, a.pos_y, a.space, a.active, a.dir_x, a.dir_y, L.hinge_x, L.hinge_y,
-                       L.length, L.base_angle, L.sign, L.angle, L.space, L.mode, L.handle_force,
-                       L.frame, L.handle_torque)
-        t = lap("forces", t)
-        stiff_ids, free_ids, rate = split_stiff(a.active, c.n_stiff, c.n_stiff_walls,
-                                                c.n_stiff_leaves, c.contact_rate)
-        free_accelerations(free_ids, a.vel_x, a.vel_y, a.mass, c.speed_now, a.relaxation_time,
-                           a.dir_x, a.dir_y, c.smooth_fx, c.smooth_fy, c.acc_x, c.acc_y)
-        kick_drift(free_ids, a.pos_x, a.pos_y, a.vel_x, a.vel_y, c.acc_x, c.acc_y, dt)
-        t = lap("integrate: free", t)
-        n_sub = substep_count(dt, rate, params[P_STABILITY], int(params[P_MAX_SUBSTEPS]))
-        n_sub = 0 if stiff_ids.size == 0 else n_sub
-        h = dt / max(n_sub, 1)
-        c.radial_sum[:] = 0.0
-        leaf_args = (L.length, L.max_angle, L.inertia, L.mode, L.handle_torque, L.angle, L.omega,
-                     L.torque, L.force_sum, L.closing_sum)
-        leaf_segment_args = (L.hinge_x, L.hinge_y, L.length, L.base_angle, L.sign, L.angle, L.segment)
-        for _ in range(n_sub):
-            stiff_accelerations(
-                stiff_ids, a.pos_x, a.pos_y, a.vel_x, a.vel_y, a.radius, a.mass, c.speed_now,
-                a.relaxation_time, a.dir_x, a.dir_y, c.smooth_fx, c.smooth_fy, c.stiff_partners,
-                c.n_stiff, walls, c.stiff_walls, c.n_stiff_walls, params, c.acc_x, c.acc_y,
-                c.radial_sum)
-            add_leaf_contacts(
-                stiff_ids, a.pos_x, a.pos_y, a.vel_x, a.vel_y, a.radius, a.mass, c.stiff_leaves,
-                c.n_stiff_leaves, L.hinge_x, L.hinge_y, L.sign, L.omega, L.segment, params[P_K],
-                params[P_KAPPA], c.acc_x, c.acc_y, c.radial_sum, c.agent_leaf_torque,
-                c.agent_leaf_force)
-            kick_drift(stiff_ids, a.pos_x, a.pos_y, a.vel_x, a.vel_y, c.acc_x, c.acc_y, h)
-            advance_leaves(stiff_ids, c.stiff_leaves, c.n_stiff_leaves, c.agent_leaf_torque,
-                           c.agent_leaf_force, *leaf_args, h)
-            update_leaf_segments(*leaf_segment_args)
-        if n_sub == 0 and L.angle.size > 0:
-            advance_leaves(stiff_ids, c.stiff_leaves, c.n_stiff_leaves, c.agent_leaf_torque,
-                           c.agent_leaf_force, *leaf_args, dt)
-            update_leaf_segments(*leaf_segment_args)
-        a.contact_force[:] = c.radial_sum / n_sub if n_sub > 0 else 0.0
-        t = lap("integrate: contact sub-steps", t)
-        enforce_walls(c.old_x, c.old_y, a.pos_x, a.pos_y, a.vel_x, a.vel_y, a.radius, a.space,
-                      a.active, agent_cell, walls, wall_space, wall_cell_start, wall_cell_ids,
-                      params[P_CLEARANCE], a.status)
-        if L.angle.size > 0:
-            enforce_leaves(c.old_x, c.old_y, a.pos_x, a.pos_y, a.vel_x, a.vel_y, a.radius, a.space,
-                           a.active, L.segment, L.space, L.mode, params[P_CLEARANCE],
-                           STATUS_WALL_REVERTED, a.status)
-        t = lap("walls", t)
-        guard_non_finite(c.old_x, c.old_y, a.pos_x, a.pos_y, a.vel_x, a.vel_y, a.active, a.status)
-        t = lap("health", t)
-        cross_lines(c.old_x, c.old_y, a.pos_x, a.pos_y, a.space, a.active, lines, line_space,
-                    line_kind, line_target, line_start, event_agent, event_line, event_sign, 0)
-        t = lap("lines", t)
-        update_elevation(a.pos_x, a.pos_y, a.space, a.active, space_plane, a.elevation)
-        lap("elevation", t)
-        a.status[:] = 0
-
-    total = sum(spent.values())
-    same = bool(np.array_equal(a.pos_x, sim.state.pos_x) and np.array_equal(a.pos_y, sim.state.pos_y))
+    end_x, end_y = sim.state.pos_x.copy(), sim.state.pos_y.copy()
+    _restore(sim, start)
+    engine.advance = replay
+    try:
+        before = _cpu_seconds()
+        wall, _ = _timed_steps(sim, steps)
+        others = _others_share(before, _cpu_seconds())
+    finally:
+        engine.advance = compiled
+    kernels = sum(spent.values())
+    order = list(dict.fromkeys(STAGE_OF.values())) + sorted(set(spent) - set(STAGE_OF.values()))
     return {
         "steps": steps,
-        "total_s": total,
-        "stages_s": spent,
-        "share": {k: v / total for k, v in spent.items()},
-        "matches_compiled_run": same,
+        "kernels_s": kernels,
+        "glue_s": wall - kernels,  # advance's own loops run as Python: not in the compiled run
+        "stages_s": {k: spent[k] for k in order},
+        "share": {k: spent[k] / kernels for k in order},
+        "kernel_s": dict(sorted(per_kernel.items(), key=lambda kv: -kv[1])),
+        "matches_compiled_run": bool(np.array_equal(end_x, sim.state.pos_x)
+                                     and np.array_equal(end_y, sim.state.pos_y)),
+        "others_cpu_share": others,
     }
 
 
@@ -356,7 +298,8 @@ def print_results(results: list[dict]) -> None:
     from rich.table import Table
 
     console = Console(width=160)
-    table = Table(title="aforo: room with door, 2 persons/m², dt 0.01 s")
+    crowd = "pushing" if any(r["pushing"] for r in results) else "orderly"
+    table = Table(title=f"aforo: room with door, 2 persons/m², {crowd} crowd, dt 0.01 s")
     columns = ("agents", "steps", "set-up s", "best wall s", "agent-steps/s", "sim s / wall s",
                "sub-steps/step", "stiff %", "peak RSS MiB", "state B/agent", "threads", "others' CPU %")
     for c in columns:
@@ -371,45 +314,30 @@ def print_results(results: list[dict]) -> None:
         )
     console.print(table)
     for r in results:
+        repeats = ", ".join(f"{w:.2f} s ({100 * o:.0f} %)"
+                            for w, o in zip(r["wall_s_repeats"], r["others_cpu_share_repeats"]))
         console.print(
-            f"{r['agents']:,} agents: wall s of the repeats "
-            f"{', '.join(f'{w:.2f}' for w in r['wall_s_repeats'])} (others' CPU "
-            f"{', '.join(f'{100 * o:.0f} %' for o in r['others_cpu_share_repeats'])}); room {r['room_side_m']} m square, {r['exits']} exit(s) of "
-            f"{r['exit_width_total_m'] / r['exits']:g} m; venue compile {r['compile_venue_s']:.1f} s "
-            f"({r['nav_cells']:,} navigation cells), spawn {r['spawn_s']:.1f} s, first advance "
-            f"(JIT compile or cache load) {r['first_advance_s']:.1f} s; most sub-steps in one step {r['most_substeps_in_a_step']}; "
-            f"{r['evacuated_during_timing']} left during the timed steps"
+            f"{r['agents']:,} agents: room {r['room_side_m']} m square, {r['exits']} exit(s) of "
+            f"{r['exit_width_total_m'] / r['exits']:g} m. Set-up: venue compile {r['compile_venue_s']:.1f} s "
+            f"({r['nav_cells']:,} navigation cells), simulation and spawn {r['spawn_s']:.1f} s, first "
+            f"advance (JIT compile or cache load) {r['first_advance_s']:.1f} s. Repeats (others' CPU): "
+            f"{repeats}. Most sub-steps in one step {r['most_substeps_in_a_step']}; "
+            f"{r['evacuated_during_timing']} agents left during the timed steps."
         )
-        if "profile" in r:
-            p = r["profile"]
-            prof = Table(title=f"stage profile, {r['agents']:,} agents, {p['steps']} steps "
-                         f"(stage by stage from Python; matches compiled run: {p['matches_compiled_run']})")
-            for c in ("stage", "s", "ms/step", "share %"):
-                prof.add_column(c, justify="right" if c != "stage" else "left")
-            for name, secs in p["stages_s"].items():
-                prof.add_row(name, f"{secs:.2f}", f"{1000 * secs / p['steps']:.2f}",
-                             f"{100 * p['share'][name]:.1f}")
-            prof.add_row("total", f"{p['total_s']:.2f}", f"{1000 * p['total_s'] / p['steps']:.2f}", "100.0")
-            prof.add_row("compiled advance (timed run)", f"{r['wall_s']:.2f}",
-                         f"{1000 * r['wall_s'] / r['steps']:.2f}", "")
-            console.print(prof)
-            console.print("Stage by stage pays numba's dispatch cost (~10–20 µs a call) on every "
-                          "kernel call; the compiled run does not.")
-
-
-def _private_numba_cache() -> str:
-    """A numba cache directory of our own, named by a hash of aforo's kernel sources.
-
-    numba's cache=True only notices changes in a function's own file: ``kernels/step.advance``
-    keeps its cached machine code when a kernel it calls (in another file) changes, and then
-    calls it with the old argument layout (a segfault when arguments were added). Keying the
-    directory on every kernel file's content keeps the benchmark safe while src/ is edited.
-    """
-    kernels = Path(__file__).resolve().parents[1] / "src" / "aforo" / "kernels"
-    digest = hashlib.sha256()
-    for source in sorted(kernels.glob("*.py")):
-        digest.update(source.name.encode() + source.read_bytes())
-    return str(RESULTS_DIR / ".numba-cache" / digest.hexdigest()[:12])
+        if "profile" not in r:
+            continue
+        p = r["profile"]
+        prof = Table(title=f"stages, {r['agents']:,} agents, {p['steps']} steps (replay matches the "
+                     f"compiled run: {p['matches_compiled_run']}; others' CPU {100 * p['others_cpu_share']:.0f} %)")
+        for c in ("stage", "s", "ms/step", "share %"):
+            prof.add_column(c, justify="left" if c == "stage" else "right")
+        for name, secs in p["stages_s"].items():
+            prof.add_row(name, f"{secs:.2f}", f"{1000 * secs / p['steps']:.2f}", f"{100 * p['share'][name]:.1f}")
+        for name, secs in (("all stages", p["kernels_s"]), ("compiled advance (timed run)", r["wall_s"])):
+            prof.add_row(name, f"{secs:.2f}", f"{1000 * secs / p['steps']:.2f}", "")
+        console.print(prof)
+        console.print(f"Stages include numba's dispatch cost of each kernel call from Python; the "
+                      f"replay's own Python loops ({p['glue_s']:.2f} s) are left out.")
 
 
 def _git_revision() -> str:
@@ -429,15 +357,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3,
                         help="time the same steps this many times from the same state; best is reported")
     parser.add_argument("--profile", action="store_true", help="also time each pipeline stage")
+    parser.add_argument("--pushing", action="store_true",
+                        help="a competitive crowd (no headway): more contact, more sub-steps")
     parser.add_argument("--threads", type=int, default=None,
                         help="numba threads (default: numba's, i.e. NUMBA_NUM_THREADS or all cores)")
     args = parser.parse_args()
 
-    os.environ.setdefault("NUMBA_CACHE_DIR", _private_numba_cache())  # read by the children
     results = []
     for n in args.agents:
         steps = args.steps or DEFAULT_STEPS.get(n, max(10, 10 * round(1e5 / n)))
-        results.append(_run_in_child(n, steps, args.repeat, args.profile, args.threads))
+        results.append(_run_in_child(n, steps, args.repeat, args.profile, args.threads, args.pushing))
     print_results(results)
 
     RESULTS_DIR.mkdir(exist_ok=True)

@@ -168,12 +168,33 @@ def _print_summary(summary: dict, out: Path) -> None:
         table.add_row("peak compression", f"{c['value_n_per_m']:.0f} N/m (agent {c['agent']}) at ({c['x_m']:.1f}, {c['y_m']:.1f}) on {c['space']}, t = {c['time_s']:.1f} s")
     else:
         table.add_row("peak compression", "0 N/m: no one was pressed")
+    for leaf in summary.get("door_leaves", []):
+        when = leaf["peak_handle_force_needed_time_s"]
+        table.add_row(
+            f"door {escape(leaf['door'])} leaf {leaf['leaf']}",
+            f"{leaf['final_state']} at the end, opened up to {leaf['max_angle_deg']:.0f}°; peak load "
+            f"{leaf['peak_contact_force_n']:.0f} N; opening it would have taken up to "
+            f"{leaf['peak_handle_force_needed_n']:.0f} N at the handle" + (f" (t = {when:.1f} s)" if when else ""),
+        )
+    for area in summary.get("areas", []):
+        comp = area["peak_compression"]
+        text = f"peak density {area['peak_density_per_m2']:.1f} /m²"
+        if area["peak_density_time_s"] is not None:
+            text += f" (t = {area['peak_density_time_s']:.1f} s)"
+        if comp["agent"] >= 0:
+            text += f"; peak compression {comp['value_n_per_m']:.0f} N/m (t = {comp['time_s']:.1f} s)"
+        table.add_row(f"area {escape(area['area'])}", text)
+    for event in summary.get("timeline", []):
+        when = event["clock"] or f"{event['time_s']:.1f} s"
+        what = event["label"] or " ".join(str(x) for x in (event["action"], event["door"] or event["population"], event["to"] or "") if x)
+        table.add_row(f"[dim]{escape(when)}[/]", escape(what))
     diag = summary["diagnostics"]
     if summary["messages_total"]:
         table.add_row("[yellow]warnings[/]", f"{summary['messages_total']} (see summary.json)")
     table.add_row("contact sub-steps", f"at most {diag['most_substeps_in_a_step']} in one step; wall guard reverted {diag['wall_reverts']} moves")
     console.print(table)
-    console.print(f"written to [bold]{escape(str(out))}[/]: trajectories.parquet, passages.parquet, summary.json")
+    console.print(f"written to [bold]{escape(str(out))}[/]: trajectories.parquet, passages.parquet, doors.parquet, "
+                  "summary.json")
 
 
 def _check(args) -> int:

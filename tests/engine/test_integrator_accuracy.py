@@ -2,9 +2,10 @@
 
 A pushing crowd of 50 leaves a 5 m × 5 m room by a 0.8 m exit: dense, stiff, chaotic contact.
 Single trajectories diverge between any two step sizes (the dynamics are chaotic), so outcomes
-are compared as means over seeds. Measured when written (8 seeds, 0.0005 s reference with
-sub-step stability 0.05): evacuation time 32.5 s vs 32.9 s, mean exit time 13.37 s vs 13.34 s,
-peak compression 3008 vs 2726 N/m, at 1/54 of the reference's wall time.
+are compared as means over seeds. Measured when written (12 seeds; default 0.01 s step
+against 0.001 s and 0.0005 s references): evacuation time 33.2 vs 32.8 and 32.8 s, mean exit
+time 13.30 vs 12.63 and 12.98 s, peak compression 2440 vs 2448 and 2189 N/m (standard error of
+each 12-seed mean: 0.6 s, 0.3 s and about 175 N/m), in 1/5 and 1/10 of their wall time.
 """
 
 import numpy as np
@@ -45,17 +46,18 @@ def check(seeds, reference_step_s, reference_stability):
     default = PhysicsParameters().contact_stability
     fast = outcomes(seeds, 0.01, default)
     reference = outcomes(seeds, reference_step_s, reference_stability)
-    # Tolerances: the seed-to-seed spread of the mean over 4 seeds is about 4 % for the times;
-    # the peak compression is an extreme value and spreads by about 20 %.
-    assert fast[0] == pytest.approx(reference[0], rel=0.06)
+    # Tolerances, from the measured spread: the standard error of a difference of two 8-seed
+    # means is about 3.5 % for the evacuation time, 3 % for the mean exit time and 12 % for the
+    # peak compression (an extreme value); the bands are about twice those.
+    assert fast[0] == pytest.approx(reference[0], rel=0.08)
     assert fast[1] == pytest.approx(reference[1], rel=0.06)
     assert fast[2] == pytest.approx(reference[2], rel=0.25)
 
 
 def test_default_step_matches_a_ten_times_smaller_step():
-    check(seeds=range(4), reference_step_s=0.001, reference_stability=0.1)
+    check(seeds=range(8), reference_step_s=0.001, reference_stability=0.1)
 
 
 @pytest.mark.slow
-def test_default_step_matches_a_twenty_times_smaller_step_over_8_seeds():
-    check(seeds=range(8), reference_step_s=0.0005, reference_stability=0.05)
+def test_default_step_matches_a_twenty_times_smaller_step_over_12_seeds():
+    check(seeds=range(12), reference_step_s=0.0005, reference_stability=0.05)

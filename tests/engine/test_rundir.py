@@ -35,6 +35,7 @@ from aforo.scenario import Exit, Level, Population, RunSettings, Scenario, loads
 FINISHED_FILES = {
     "trajectories.parquet",
     "passages.parquet",
+    "doors.parquet",
     "summary.json",
     "scenario.resolved.toml",
     "provenance.json",
@@ -137,7 +138,7 @@ def files_in(directory: Path) -> set[str]:
 # --- the files ---------------------------------------------------------------------------------
 
 
-def test_a_run_writes_exactly_the_five_files_and_no_partial(orderly):
+def test_a_run_writes_exactly_the_output_files_and_no_partial(orderly):
     assert files_in(orderly.directory) == FINISHED_FILES
     assert not list(orderly.directory.glob("*.partial"))
     assert orderly.result.directory == orderly.directory

@@ -118,7 +118,15 @@ class Behaviour:
             st.hold_x[guards] = point.x
             st.hold_y[guards] = point.y
             st.hold_force[guards] = [sc.populations[p].effort for p in st.population[guards]]
-            st.moving[inside[self.role[inside] != ROLE_CODE["guard"]]] = False
+            waiting = inside[self.role[inside] != ROLE_CODE["guard"]]
+            self._stand(waiting)
+
+    def _stand(self, who: np.ndarray) -> None:
+        """These agents stand where they are now (and step back there if shoved)."""
+        st = self.sim.state
+        st.moving[who] = False
+        st.hold_x[who] = st.pos_x[who]
+        st.hold_y[who] = st.pos_y[who]
 
     def _learn(self, interval_s: float) -> bool:
         """Agents stuck at a shut door they face come to believe it blocked."""
@@ -180,6 +188,7 @@ class Behaviour:
             gap = np.hypot(st.pos_x[sel] - st.pos_x[i], st.pos_y[sel] - st.pos_y[i]) - st.radius[sel] - st.radius[i]
             if gap.size == 0 or gap.min() > 0.0:
                 st.active[i] = True
+                st.hold_x[i], st.hold_y[i] = st.pos_x[i], st.pos_y[i]
                 self.waiting_to_enter[i] = False
                 st.start_step[i] = self.sim.step_index + self.premove_steps[i]
 
@@ -207,7 +216,7 @@ class Behaviour:
             st.start_step[mine] = sim.step_index + self.premove_steps[mine]
             st.moving[mine] = True
         elif event.action == "stop":
-            st.moving[mine] = False
+            self._stand(np.flatnonzero(mine))
         elif event.action == "send":
             self.destination[mine] = self._destination_index(event.to)
             self.arrived[mine] = False

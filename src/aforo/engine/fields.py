@@ -8,7 +8,7 @@ import numpy as np
 from shapely.geometry import Polygon
 
 from aforo.navigation import NavField, compute_field
-from aforo.venue.compiled import Venue, nav_spaces
+from aforo.venue.compiled import Venue, nav_spaces, nowhere_field
 
 
 @dataclass(frozen=True)
@@ -69,16 +69,5 @@ class FieldBook:
                 if usable and key.destination in ("exit", o.name):
                     targets.append((o.space, o.segment))
         if not targets and not areas:
-            return _nowhere(v)
+            return nowhere_field(v)
         return compute_field(v.nav_grid, spaces=nav_spaces(v), targets=targets, target_areas=areas, barriers=barriers)
-
-
-def _nowhere(venue: Venue) -> NavField:
-    """No way believed open: travel time infinite and no direction (agents stand)."""
-    n = venue.nav_grid.free.size
-    return NavField(
-        travel_time=np.full(n, np.inf),
-        direction=np.zeros((n, 2)),
-        space_slowness=np.ones(venue.n_spaces),
-        in_target_area=np.zeros(n, dtype=bool),
-    )

@@ -32,7 +32,11 @@ def place(population: Population, area, rng: np.random.Generator, radius_max_m: 
     elif population.count == 1:  # a single walker may be placed in any spawn area, however small
         points = _random_points(usable, 1, rng)
     else:
-        spacing = 2.0 * radius_max_m * 1.05
+        # As loose as the area allows (room for about 15 % more than the count, so the draw is
+        # still random), never closer than the bodies: people spread out where they can, and
+        # the social repulsion of bodies placed almost touching would blow the crowd apart.
+        loose = math.sqrt(2.0 * usable.area / (math.sqrt(3.0) * 1.15 * population.count))
+        spacing = max(2.0 * radius_max_m * 1.05, loose)
         floor = 2.0 * radius_max_m * MIN_SPACING_FRACTION
         while True:
             points = _hex_points(usable, spacing, rng)

@@ -26,10 +26,12 @@ from aforo.kernels.social_force import (
 from aforo.scenario.model import PhysicsParameters, Scenario
 from aforo.venue.compiled import JOIN_MAX_DZ_M, Venue
 
-# Pairs closer than this gap (m) are integrated in contact sub-steps: a pair closing at 2.6 m/s
-# (two people running at each other) covers it in one 0.01 s step, so contact never starts
-# unseen between two outer steps.
-CONTACT_MARGIN_M = 0.03
+# Pairs closer than this gap (m) are integrated in contact sub-steps, so contact never starts
+# unseen between two outer steps: at dt = 0.01 s it covers pairs closing at up to 6 m/s (two
+# people running into each other at 3 m/s). With 0.03 m, pairs in a pushing crowd entered
+# contact unsupervised and peak compression read ~40 % above a small-step reference
+# (tests/engine/test_integrator_accuracy.py).
+CONTACT_MARGIN_M = 0.06
 
 
 @dataclass
@@ -56,7 +58,7 @@ class AgentState:
     headway_time: np.ndarray  # s; 0 = pushes (competitive), > 0 = keeps a headway (orderly)
     start_step: np.ndarray  # int64: stands (pre-movement) before this outer step
     moving: np.ndarray  # bool: False = told to stop, or waiting where it was sent
-    hold_x: np.ndarray  # m, a guard's hold point
+    hold_x: np.ndarray  # m, where a guard holds or a standing agent stands
     hold_y: np.ndarray
     hold_force: np.ndarray  # N, > 0 while a guard holds its post
 
@@ -132,8 +134,8 @@ def spawn_agents(scenario: Scenario, venue: Venue) -> AgentState:
         headway_time=joined["headway"].astype(np.float64),
         start_step=joined["start"].astype(np.int64),
         moving=np.ones(n, dtype=np.bool_),
-        hold_x=np.zeros(n),
-        hold_y=np.zeros(n),
+        hold_x=pos_x.copy(),  # standing agents keep the place they were put in
+        hold_y=pos_y.copy(),
         hold_force=np.zeros(n),
     )
 

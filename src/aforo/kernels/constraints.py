@@ -205,24 +205,29 @@ def desired_directions(
 
 @njit(cache=True, parallel=True)
 def apply_roles(step, pos_x, pos_y, active, start_step, moving, hold_x, hold_y, hold_force, mass,
-                relaxation_time, dir_x, dir_y, speed_now):
+                relaxation_time, desired_speed, dir_x, dir_y, speed_now):
     """Who stands and who holds a post, this step.
 
-    Agents before their start step (pre-movement) and agents told to stop stand: desired speed
-    0, so the driving term only brakes them; their bodies still push and are pushed. A guard
-    holding a post heads for its hold point with a desired speed chosen so that its driving
-    force, from rest, is its effort (N) once displaced by 0.1 m or more: m v_des/τ = effort.
+    A guard holding a post heads for its hold point with a desired speed chosen so that its
+    driving force, from rest, is its effort (N) once displaced by 0.1 m or more:
+    m v_des/τ = effort. Agents before their start step (pre-movement), told to stop, or waiting
+    where they were sent stand at their hold point: shoved off it, they step back at up to
+    their walking speed (v_des = min(v0, distance/τ)), as a waiting person keeps their place.
     """
     for i in prange(pos_x.size):
         if not active[i]:
             continue
-        if hold_force[i] > 0.0:
-            dx = hold_x[i] - pos_x[i]
-            dy = hold_y[i] - pos_y[i]
-            d = math.sqrt(dx * dx + dy * dy)
-            if d > 1e-9:
-                dir_x[i] = dx / d
-                dir_y[i] = dy / d
+        guard = hold_force[i] > 0.0
+        standing = step < start_step[i] or not moving[i]
+        if not (guard or standing):
+            continue
+        dx = hold_x[i] - pos_x[i]
+        dy = hold_y[i] - pos_y[i]
+        d = math.sqrt(dx * dx + dy * dy)
+        if d > 1e-9:
+            dir_x[i] = dx / d
+            dir_y[i] = dy / d
+        if guard:
             speed_now[i] = hold_force[i] * relaxation_time[i] / mass[i] * min(1.0, d / 0.1)
-        elif step < start_step[i] or not moving[i]:
-            speed_now[i] = 0.0
+        else:
+            speed_now[i] = min(desired_speed[i], d / relaxation_time[i])

@@ -99,7 +99,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
         )
         apply_roles(
             first_step + step, pos_x, pos_y, active, start_step, moving, hold_x, hold_y, hold_force,
-            mass, relaxation_time, dir_x, dir_y, speed_now,
+            mass, relaxation_time, desired_speed, dir_x, dir_y, speed_now,
         )
         # 3. forces
         smooth_forces(

@@ -305,7 +305,20 @@ def _exit_field(venue: Venue) -> NavField:
         for d in venue.interior_doors
         if venue.door_states[d.name] == "locked"
     ]
+    if not targets:
+        return nowhere_field(venue)
     return compute_field(venue.nav_grid, spaces=nav_spaces(venue), targets=targets, barriers=barriers)
+
+
+def nowhere_field(venue: Venue) -> NavField:
+    """No way out believed open: travel time infinite and no direction (agents stand)."""
+    n = venue.nav_grid.free.size
+    return NavField(
+        travel_time=np.full(n, np.inf),
+        direction=np.zeros((n, 2)),
+        space_slowness=np.ones(venue.n_spaces),
+        in_target_area=np.zeros(n, dtype=bool),
+    )
 
 
 def describe_line(segment: Segment) -> str:
