@@ -178,7 +178,9 @@ def _print_summary(summary: dict, out: Path) -> None:
         )
     for area in summary.get("areas", []):
         comp = area["peak_compression"]
-        text = f"peak density {area['peak_density_per_m2']:.1f} /m²"
+        text = f"{area['area_m2']:.1f} m²"
+        if area["peak_density_per_m2"] is not None:
+            text += f"; peak density {area['peak_density_per_m2']:.1f} /m²"
         if area["peak_density_time_s"] is not None:
             text += f" (t = {area['peak_density_time_s']:.1f} s)"
         if comp["agent"] >= 0:

@@ -374,3 +374,58 @@ def test_the_python_api_validates_too():
 def test_loads_and_load_agree(tmp_path):
     text = LOS_OLIVOS.read_text(encoding="utf-8")
     assert loads(text) == load(LOS_OLIVOS)
+
+
+def test_a_file_builds_on_its_base(tmp_path):
+    from aforo.scenario import load
+
+    (tmp_path / "venue.toml").write_text('''
+[scenario]
+name = "venue"
+[levels.room]
+walkable = [[0, 0], [6, 0], [6, 2], [6, 3], [6, 5], [0, 5]]
+[levels.room.doors.door]
+jambs = [[6, 2], [6, 3]]
+[populations.people]
+space = "room"
+count = 10
+[[events]]
+at = 5
+action = "close"
+door = "door"
+''')
+    (tmp_path / "account.toml").write_text('''
+[scenario]
+name = "account"
+base = "venue.toml"
+[levels.room.doors.door]
+swing = "outward"
+[populations.people]
+count = 20
+pushing = true
+[[events]]
+at = 9
+action = "open"
+door = "door"
+''')
+    s = load(tmp_path / "account.toml")
+    assert s.name == "account"
+    door = s.levels[0].doors[0]
+    assert door.swing == "outward" and door.jambs == ((6.0, 2.0), (6.0, 3.0))  # merged, not replaced
+    assert s.populations[0].count == 20 and s.populations[0].pushing
+    assert [e.action for e in s.events] == ["close", "open"]  # events appended
+
+
+def test_base_problems_are_reported(tmp_path):
+    from aforo.errors import ScenarioError
+    from aforo.scenario import load, loads
+
+    (tmp_path / "a.toml").write_text('[scenario]\nname = "a"\nbase = "b.toml"\n')
+    (tmp_path / "b.toml").write_text('[scenario]\nname = "b"\nbase = "a.toml"\n')
+    with pytest.raises(ScenarioError, match="in a circle"):
+        load(tmp_path / "a.toml")
+    (tmp_path / "c.toml").write_text('[scenario]\nname = "c"\nbase = "missing.toml"\n')
+    with pytest.raises(ScenarioError, match="not found"):
+        load(tmp_path / "c.toml")
+    with pytest.raises(ScenarioError, match="only be followed when reading a file"):
+        loads('[scenario]\nname = "x"\nbase = "venue.toml"\n[levels.a]\nwalkable = [[0,0],[1,0],[1,1]]\n')

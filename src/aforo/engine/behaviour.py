@@ -31,6 +31,9 @@ ROLE_CODE = {"occupant": 0, "guard": 1, "marshal": 2}
 STAND_STEP = np.iinfo(np.int64).max // 2  # "not before an event says so"
 STUCK_SPEED_M_PER_S = 0.1
 STUCK_REACH_M = 1.0
+# An entering agent steps in only with this much room (m of free gap to every body): closer,
+# HFV's repulsion (A·exp(−gap/B) = 164 N at 0.2 m, 2000 N at contact) would blast it away.
+ENTRY_GAP_M = 0.2
 
 
 class Behaviour:
@@ -67,8 +70,7 @@ class Behaviour:
                 st.active[mine] = False
             if pop.name in starts_by_event:
                 st.start_step[mine] = STAND_STEP
-        self.fields = FieldBook(sim.venue)
-        self.assign_fields()
+        self.fields = FieldBook(sim.venue)  # the simulation calls assign_fields once it holds us
 
     # -- destinations and fields -------------------------------------------------------------
     def _destination_index(self, name: str) -> int:
@@ -186,7 +188,7 @@ class Behaviour:
         for i in np.flatnonzero(self.waiting_to_enter):
             sel = st.active & (st.space == st.space[i])
             gap = np.hypot(st.pos_x[sel] - st.pos_x[i], st.pos_y[sel] - st.pos_y[i]) - st.radius[sel] - st.radius[i]
-            if gap.size == 0 or gap.min() > 0.0:
+            if gap.size == 0 or gap.min() > ENTRY_GAP_M:
                 st.active[i] = True
                 st.hold_x[i], st.hold_y[i] = st.pos_x[i], st.pos_y[i]
                 self.waiting_to_enter[i] = False

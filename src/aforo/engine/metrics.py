@@ -13,6 +13,7 @@ from aforo.kernels.density import local_density
 # less moves the value by 0.5 /m², small enough to see a jam at a 1 m door. Near walls the disc
 # is partly outside walkable space, so wall-side densities read low.
 DENSITY_DISC_AREA_M2 = 2.0
+MIN_DENSITY_AREA_M2 = 0.5
 
 
 @dataclass
@@ -150,7 +151,8 @@ class DoorMetrics:
 
 class AreaMetrics:
     """Density (agents whose centre is inside / area) and largest compression in each named
-    area, every frame; the summary keeps peaks and a once-per-second series."""
+    area, every frame; the summary keeps peaks and a once-per-second series. Density is not
+    reported for areas under 0.5 m² (a post for one person): one body there reads 20 /m²."""
 
     def __init__(self, every_s: float = 1.0):
         self.every_s = every_s
@@ -198,16 +200,20 @@ class AreaMetrics:
         pass
 
     def summary(self) -> list[dict]:
-        return [
-            {
+        out = []
+        for name in self.series:
+            big = self._polygons[name][1].area >= MIN_DENSITY_AREA_M2
+            peak = self.peaks[name]["density"]
+            out.append({
                 "area": name,
-                "peak_density_per_m2": round(self.peaks[name]["density"].value, 3),
-                "peak_density_time_s": _round_or_none(self.peaks[name]["density"].time_s),
+                "area_m2": round(self._polygons[name][1].area, 3),
+                "peak_density_per_m2": round(peak.value, 3) if big else None,
+                "peak_density_time_s": _round_or_none(peak.time_s) if big else None,
                 "peak_compression": self.peaks[name]["compression"].as_dict("n_per_m"),
-                "series": self.series[name],
-            }
-            for name in self.series
-        ]
+                "series": self.series[name] if big else {
+                    k: v for k, v in self.series[name].items() if k != "density_per_m2"},
+            })
+        return out
 
 
 def _round_or_none(value: float) -> float | None:

@@ -110,6 +110,7 @@ class Simulation:
         )
         sim._prepare()
         sim.behaviour = Behaviour(sim)
+        sim.behaviour.assign_fields()
         sim._timeline = [(int(round(e.at / scenario.run.time_step)), e) for e in scenario.events]
         return sim
 
@@ -191,6 +192,11 @@ class Simulation:
         capacity = self._events[0].size
         if n_steps * (self.state.count + 64) > capacity:
             raise ValueError(f"advance at most {self.steps_per_frame} steps per call")
+        # The kernels do not check bounds: an agent pointing past the field stack would read
+        # garbage. Cheap to check here, and a bug if it fails.
+        n_fields = self._venue_tuple[20].shape[0]
+        if self.state.count and int(self.state.field_of_agent.max()) >= n_fields:
+            raise RuntimeError(f"an agent follows field {int(self.state.field_of_agent.max())} of {n_fields}")
         n_events, substeps, most = advance(
             n_steps, self.time_step_s, self.params, self.state.kernel_tuple(), self._venue_tuple,
             self.venue.leaves.kernel_tuple(), self._scratch.kernel_tuple(), self._events, 0,

@@ -29,8 +29,10 @@ def place(population: Population, area, rng: np.random.Generator, radius_max_m: 
         usable = usable.intersection(Polygon(population.spawn))
     if usable.is_empty:
         points = np.zeros((0, 2))
-    elif population.count == 1:  # a single walker may be placed in any spawn area, however small
-        points = _random_points(usable, 1, rng)
+    elif population.count == 1 or not population.present:
+        # A single walker may be placed in any spawn area, however small; a population that
+        # enters later steps in one at a time where its point is free, so points may overlap.
+        return _random_points(usable, population.count, rng)
     else:
         # As loose as the area allows (room for about 15 % more than the count, so the draw is
         # still random), never closer than the bodies: people spread out where they can, and
@@ -53,8 +55,6 @@ def place(population: Population, area, rng: np.random.Generator, radius_max_m: 
             )
         )
     chosen = points[rng.choice(len(points), size=population.count, replace=False)]
-    if population.count == 1:
-        return chosen
     slack = max(0.0, 0.5 * (spacing - 2.0 * radius_max_m))
     if slack > 0:
         jittered = chosen + rng.uniform(-slack, slack, size=chosen.shape) / math.sqrt(2.0)

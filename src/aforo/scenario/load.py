@@ -66,7 +66,7 @@ from aforo.scenario.units import (
 )
 from aforo.scenario.validate import HINGES, LEAF_FIELDS, Damage, find_problems
 
-__all__ = ["load", "loads", "from_dict"]
+__all__ = ["load", "loads", "from_dict", "read_with_base"]
 
 
 # --- public functions ----------------------------------------------------------------------------
@@ -75,9 +75,57 @@ __all__ = ["load", "loads", "from_dict"]
 def load(path: str | PathLike[str]) -> Scenario:
     """Read, build and validate the scenario file at ``path``.
 
+    A file may build on another: ``[scenario] base = "venue.toml"`` (relative to the file) reads
+    the base first and lays this file over it (see :func:`read_with_base`).
+
     Raises :class:`ScenarioError` listing every problem (including an unreadable file or a TOML
     syntax error, with its line and column).
     """
+    return from_dict(read_with_base(path), source=str(path))
+
+
+def read_with_base(path: str | PathLike[str], _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The file's tables laid over its base's, recursively.
+
+    Tables merge key by key (so an account can add a door's swing to the venue's door, or a
+    population to the venue's); any other value in the file replaces the base's; ``[[events]]``
+    are appended to the base's. The result has no ``base`` key.
+    """
+    path = Path(path)
+    data = _parse_file(path)
+    meta = data.get("scenario")
+    base = meta.get("base") if isinstance(meta, dict) else None
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ScenarioError(Problem("scenario.base", f"expected a file name, got {_show(base)}",
+                                    'write base = "venue.toml" (a path relative to this file)'), str(path))
+    base_path = (path.parent / base).resolve()
+    if base_path in _seen or base_path == path.resolve():
+        chain = " → ".join(str(p) for p in (*_seen, path.resolve(), base_path))
+        raise ScenarioError(Problem("scenario.base", f"files build on each other in a circle: {chain}",
+                                    "let one of them stand alone"), str(path))
+    if not base_path.is_file():
+        raise ScenarioError(Problem("scenario.base", f"base file {base!r} not found (looked for {base_path})",
+                                    "give the path relative to this file"), str(path))
+    merged = _lay_over(read_with_base(base_path, (*_seen, path.resolve())), data)
+    del merged["scenario"]["base"]
+    return merged
+
+
+def _lay_over(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if key == "events" and isinstance(value, list) and isinstance(base.get(key), list):
+            out[key] = [*base[key], *value]
+        elif isinstance(value, dict) and isinstance(base.get(key), dict):
+            out[key] = _lay_over(base[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _parse_file(path: Path) -> dict[str, Any]:
     source = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -91,7 +139,10 @@ def load(path: str | PathLike[str]) -> Scenario:
                                     "save the file as UTF-8"), source) from None
     except OSError as exc:
         raise ScenarioError(Problem(source, f"cannot be read: {exc.strerror}"), source) from None
-    return loads(text, source=source)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(_syntax_problem(exc), source) from None
 
 
 def loads(text: str, source: str | None = None) -> Scenario:
@@ -473,6 +524,10 @@ def _read_meta(ctx: _Context, meta: Any) -> tuple[str, str]:
     table = _Table(ctx, meta, "scenario")
     name = table.read("name", _text, expects='"a short name"')
     description = table.read("description", _text, "")
+    if "base" in meta:  # load() resolves and removes it; text or a dict has no file to go from
+        table.read("base", _text, "")
+        ctx.problems.append(Problem("scenario.base", "a base file can only be followed when reading a file",
+                                    "use aforo.scenario.load(path), or merge the base yourself"))
     table.finish()
     return ("" if name is _BAD else name), ("" if description is _BAD else description)
 

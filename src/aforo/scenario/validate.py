@@ -15,7 +15,7 @@ import difflib
 import math
 import numbers
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, replace, fields
 from typing import Iterable, Sequence
 
 from aforo.errors import Problem, ScenarioError
@@ -650,7 +650,9 @@ class _Checker:
             return
         spawn = self.spawn_area(path, pop, area)
         if spawn is not None and count_ok and radius_ok:
-            self.check_capacity(path, pop, spawn, area)
+            # A population that enters later steps in one at a time as its spawn area frees, so
+            # one body must fit there; one present from the start must fit all at once.
+            self.check_capacity(path, pop if pop.present else replace(pop, count=min(pop.count, 1)), spawn, area)
 
     def check_role(self, path: str, pop: Population) -> None:
         self.choice(f"{path}.role", pop.role, ROLES, "role",
