@@ -28,3 +28,36 @@ def test_los_olivos_open_door_everyone_leaves_unhurt():
     assert not np.isnan(sim.exit_time_s).any()
     assert metrics.compression.value < 1600.0
     assert {p.line for p in sim.passages} == {"street"}
+
+
+def test_prosecution_account_runs_to_the_end_with_the_door_held_until_forced():
+    """scenarios/los-olivos/prosecution.toml: the door shuts at 20:52 (t = 720 s) and is forced
+    at 21:20 (t = 2400 s). In between nobody passes it; the crowd sent down at 20:53 presses on
+    it, and the load is larger at the door than up the stair (a crowd held against a door at the
+    foot of a stair). Casualties are issue 4; their number is never a target here."""
+    from aforo.engine.metrics import AreaMetrics, DoorMetrics
+
+    scenario = load(SCENARIOS / "los-olivos" / "prosecution.toml")
+    sim = Simulation.from_scenario(scenario)
+    doors, areas = DoorMetrics(), AreaMetrics()
+    sim.run(observers=(doors, areas))
+    assert sim.time_s == pytest.approx(2700.0)
+    times = np.array([p.time_s for p in sim.passages if p.line == "street"])
+    assert not np.any((times > 720.0 + 0.01) & (times < 2400.0))  # held shut in between
+    assert np.sum(times >= 2400.0) >= 100  # once forced, the crowd pours out
+    shut = [row for row in doors.rows if 800.0 <= row[1] <= 2390.0]
+    assert max(row[5] for row in shut) < 1.0  # both leaves stay within 1° of shut
+    # the handle force it would have taken exceeds what one person can pull
+    assert max(p.handle_force.value for p in doors.peaks) > scenario.levels[1].doors[0].handle_force
+    fired = [(round(t), e.action) for t, e in sim.fired]
+    assert fired == [(300, "enter"), (300, "enter"), (720, "close"), (780, "start"),
+                     (2400, "force_open"), (2400, "release_role")]
+    # while the door is held, the largest compression in each area, averaged over that time:
+    # highest at the door, falling up the stair
+    held = {}
+    for a in areas.summary():
+        t = np.array(a["series"]["time_s"])
+        worst = np.array(a["series"]["max_compression_n_per_m"])
+        held[a["area"]] = worst[(t >= 900.0) & (t < 2390.0)].mean()
+    assert held["landing"] > held["lower-stair"] >= held["upper-stair"]
+    assert held["landing"] > 1000.0
