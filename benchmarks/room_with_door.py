@@ -82,10 +82,30 @@ def room_with_door(agents: int, pushing: bool = False):
 
 
 def stiff_fraction(sim) -> float:
-    """Share of active agents with a stiff contact (partner or wall) in the last step."""
+    """Share of active agents with a stiff contact (partner, wall or leaf) in the last step."""
     s, active = sim._scratch, sim.state.active
-    stiff = (s.n_stiff > 0) | (s.n_stiff_walls > 0)
+    stiff = (s.n_stiff > 0) | (s.n_stiff_walls > 0) | (getattr(s, "n_stiff_leaves", 0) > 0)
     return float(np.count_nonzero(stiff & active) / max(1, np.count_nonzero(active)))
+
+
+def sort_by_cell(sim) -> None:
+    """Experiment (--sorted): renumber agents in neighbour-cell order, for memory locality.
+
+    Spawning leaves agents in random order in space. Call before the first step (agent indices
+    are the agents' ids in every output). Per-agent arrays of the state and of the behaviour
+    (intentions) are permuted alike.
+    """
+    x_min, y_min, cell, n_cells_x = sim._venue_tuple[-5:-1]
+    s = sim.state
+    cx = ((s.pos_x - x_min) / cell).astype(np.int64)
+    cy = ((s.pos_y - y_min) / cell).astype(np.int64)
+    order = np.argsort(cy * n_cells_x + cx, kind="stable")
+    columns = [getattr(s, f.name) for f in fields(s)]
+    if getattr(sim, "behaviour", None) is not None:
+        columns += list(vars(sim.behaviour).values())
+    for column in columns:
+        if isinstance(column, np.ndarray) and column.shape[:1] == (s.count,):
+            column[:] = column[order]
 
 
 def state_bytes(sim) -> int:
@@ -95,7 +115,7 @@ def state_bytes(sim) -> int:
 
 
 def benchmark(agents: int, steps: int, repeat: int, profile: bool, threads: int | None,
-              pushing: bool) -> dict:
+              pushing: bool, sorted_agents: bool) -> dict:
     """Build, warm up and time one size (run in a fresh process)."""
     import numba
 
@@ -111,6 +131,8 @@ def benchmark(agents: int, steps: int, repeat: int, profile: bool, threads: int 
     t1 = time.perf_counter()
     sim = Simulation.from_scenario(scenario, venue)
     t2 = time.perf_counter()
+    if sorted_agents:
+        sort_by_cell(sim)
     sim.advance_steps(1)  # JIT compile (or load from the numba cache): not timed
     t3 = time.perf_counter()
 
@@ -131,6 +153,7 @@ def benchmark(agents: int, steps: int, repeat: int, profile: bool, threads: int 
     result = {
         "agents": agents,
         "pushing": pushing,
+        "sorted_by_cell": sorted_agents,
         "room_side_m": round(side, 2),
         "exits": n_exits,
         "exit_width_total_m": exit_width,
@@ -299,7 +322,8 @@ def print_results(results: list[dict]) -> None:
 
     console = Console(width=160)
     crowd = "pushing" if any(r["pushing"] for r in results) else "orderly"
-    table = Table(title=f"aforo: room with door, 2 persons/m², {crowd} crowd, dt 0.01 s")
+    order = ", agents sorted by cell" if any(r["sorted_by_cell"] for r in results) else ""
+    table = Table(title=f"aforo: room with door, 2 persons/m², {crowd} crowd{order}, dt 0.01 s")
     columns = ("agents", "steps", "set-up s", "best wall s", "agent-steps/s", "sim s / wall s",
                "sub-steps/step", "stiff %", "peak RSS MiB", "state B/agent", "threads", "others' CPU %")
     for c in columns:
@@ -359,6 +383,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="also time each pipeline stage")
     parser.add_argument("--pushing", action="store_true",
                         help="a competitive crowd (no headway): more contact, more sub-steps")
+    parser.add_argument("--sorted", action="store_true",
+                        help="experiment: renumber agents in neighbour-cell order after spawning")
     parser.add_argument("--threads", type=int, default=None,
                         help="numba threads (default: numba's, i.e. NUMBA_NUM_THREADS or all cores)")
     args = parser.parse_args()
@@ -366,7 +392,8 @@ def main() -> None:
     results = []
     for n in args.agents:
         steps = args.steps or DEFAULT_STEPS.get(n, max(10, 10 * round(1e5 / n)))
-        results.append(_run_in_child(n, steps, args.repeat, args.profile, args.threads, args.pushing))
+        results.append(_run_in_child(n, steps, args.repeat, args.profile, args.threads, args.pushing,
+                                    args.sorted))
     print_results(results)
 
     RESULTS_DIR.mkdir(exist_ok=True)

@@ -25,8 +25,8 @@ from aforo.scenario import load
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((REPO / "scenarios").rglob("*.toml"))
 CORRIDOR = REPO / "scenarios" / "examples" / "corridor.toml"
-RUN_FILES = {"trajectories.parquet", "passages.parquet", "doors.parquet", "summary.json", "scenario.resolved.toml",
-             "provenance.json"}
+RUN_FILES = {"trajectories.parquet", "passages.parquet", "doors.parquet", "casualties.parquet", "summary.json",
+             "scenario.resolved.toml", "provenance.json"}
 
 # Three semantic problems at once (the layout is fine; the values and references are not).
 SEVERAL_PROBLEMS = """\
@@ -297,3 +297,55 @@ def test_usage_errors_exit_2(capsys):
         cli.main(["run", str(CORRIDOR)])  # --out is required
     assert exit_.value.code == 2
     assert "--out" in capsys.readouterr().err
+
+
+# --- the Los Olivos prosecution account: door leaves, areas and the timeline in the table ----------
+
+PROSECUTION = REPO / "scenarios" / "los-olivos" / "prosecution.toml"
+
+
+def test_a_duration_before_the_last_events_leaves_them_out_with_a_notice(capsys, tmp_path):
+    code = cli.main(["run", str(PROSECUTION), "--out", str(tmp_path / "out"), "--duration", "800", "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.count("notice:") == 2 and "21:20" not in out.split("summary")[-1]
+    fired = json.loads((tmp_path / "out" / "summary.json").read_text())["timeline"]
+    assert [e["clock"] for e in fired] == ["20:45", "20:45", "20:52", "20:53"]
+
+
+def test_run_prints_door_leaves_areas_and_the_timeline(capsys, tmp_path):
+    """The prosecution account to 20:53:20: the door closed at 20:52, the crowd sent at 20:53."""
+    out_dir = tmp_path / "prosecution"
+    code = cli.main(["run", str(PROSECUTION), "--out", str(out_dir), "--duration", "800", "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    summary = json.loads((out_dir / "summary.json").read_text())
+    assert summary["simulated_time_s"] == pytest.approx(800.0)
+    lines = out.splitlines()
+
+    def row(label: str) -> str:
+        found = [line for line in lines if line.strip("│ ").startswith(label)]
+        assert len(found) == 1, (label, out)
+        return found[0]
+
+    # both leaves of the street door: state at the end, how far open, peak load and handle force
+    assert [(leaf["door"], leaf["leaf"]) for leaf in summary["door_leaves"]] == [("street", 0), ("street", 1)]
+    for leaf in summary["door_leaves"]:
+        text = row(f"door street leaf {leaf['leaf']}")
+        assert leaf["final_state"] == "closed" and "closed at the end" in text
+        assert f"opened up to {leaf['max_angle_deg']:.0f}°" in text
+        assert f"peak load {leaf['peak_contact_force_n']:.0f} N" in text
+        assert f"{leaf['peak_handle_force_needed_n']:.0f} N at the handle" in text
+    # every named area, with its size
+    assert [a["area"] for a in summary["areas"]] == ["door-post", "police-post", "landing", "lower-stair", "upper-stair"]
+    for area in summary["areas"]:
+        assert f"{area['area_m2']:.2g} m²" in row(f"area {area['area']}")
+    assert "peak density" not in row("area door-post")  # 0.03 m²: no density for a post
+    assert "peak density" in row("area landing")
+    # the timeline in clock time, in order, with the file's labels
+    clocks = [e["clock"] for e in summary["timeline"]]
+    assert clocks == ["20:45", "20:45", "20:52", "20:53"]
+    timeline = [line for line in lines if line.strip("│ ")[:5] in ("20:45", "20:52", "20:53")]
+    assert [line.strip("│ ")[:5] for line in timeline] == clocks
+    assert "an officer closes the street door and guards it" in timeline[2]
+    assert "occupants are sent down the stair" in timeline[3]

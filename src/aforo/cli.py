@@ -61,13 +61,15 @@ def _parser() -> argparse.ArgumentParser:
         "run",
         help="simulate a scenario and write a run directory",
         description="Simulate SCENARIO and write trajectories.parquet, passages.parquet, "
-        "summary.json, scenario.resolved.toml and provenance.json into DIR.",
+        "doors.parquet, casualties.parquet, summary.json, scenario.resolved.toml and provenance.json "
+        "into DIR (docs/outputs.md).",
     )
     run.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario file (.toml)")
     run.add_argument("--out", type=Path, required=True, metavar="DIR", help="run directory to write")
     run.add_argument("--overwrite", action="store_true", help="replace a finished run already in DIR")
     run.add_argument("--seed", type=int, help="random seed (overrides [run] seed)")
-    run.add_argument("--duration", type=float, metavar="SECONDS", help="simulated time (overrides [run] duration)")
+    run.add_argument("--duration", type=float, metavar="SECONDS",
+                     help="simulated time (overrides [run] duration; later events are left out, with a notice)")
     run.add_argument("--threads", type=int, metavar="N", help="worker threads (default: all cores)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(handler=_run)
@@ -103,9 +105,14 @@ def _run(args) -> int:
     run = scenario.run
     if args.seed is not None:
         run = replace(run, seed=args.seed)
+    events = scenario.events
     if args.duration is not None:
         run = replace(run, duration=args.duration)
-    scenario = replace(scenario, run=run)
+        events = tuple(e for e in scenario.events if e.at <= args.duration)
+        for e in scenario.events[len(events):]:
+            console.print(f"[yellow]notice:[/] the run stops before event '{escape(e.label or e.action)}' "
+                          f"at {e.at:g} s; it is left out")
+    scenario = replace(scenario, run=run, events=events)
     if args.seed is not None or args.duration is not None:  # overrides obey the file's rules
         problems = find_problems(scenario)
         if problems:
@@ -153,7 +160,9 @@ def _print_summary(summary: dict, out: Path) -> None:
     table.add_column()
     evac = summary["evacuation_time_s"]
     table.add_row("agents", str(summary["agents"]))
-    table.add_row("evacuated", f"{summary['evacuated']} ({summary['remaining']} still inside)")
+    never = summary.get("never_entered", 0)
+    table.add_row("evacuated", f"{summary['evacuated']} ({summary['remaining']} still inside"
+                  + (f", {never} never entered)" if never else ")"))
     table.add_row("evacuation time", f"{evac:.1f} s" if evac is not None else "not everyone left")
     table.add_row("simulated", f"{summary['simulated_time_s']:.1f} s in {summary['wall_time_s']:.1f} s of wall time")
     for o in summary["outlets"]:
@@ -168,17 +177,26 @@ def _print_summary(summary: dict, out: Path) -> None:
         table.add_row("peak compression", f"{c['value_n_per_m']:.0f} N/m (agent {c['agent']}) at ({c['x_m']:.1f}, {c['y_m']:.1f}) on {c['space']}, t = {c['time_s']:.1f} s")
     else:
         table.add_row("peak compression", "0 N/m: no one was pressed")
+    harm = summary.get("harm")
+    if harm:
+        c = harm["counts"]
+        text = f"{c['dead']} dead, {c['unconscious']} unconscious, {c['injured']} injured; {harm['falls']} falls"
+        if harm["first_death_s"] is not None:
+            text += f"; first death at t = {harm['first_death_s']:.0f} s"
+        table.add_row("harm", text)
+        for place, kinds in harm["by_place"].items():
+            table.add_row(f"  at {escape(place)}", ", ".join(f"{n} {escape(k)}" for k, n in kinds.items()))
     for leaf in summary.get("door_leaves", []):
         when = leaf["peak_handle_force_needed_time_s"]
         table.add_row(
             f"door {escape(leaf['door'])} leaf {leaf['leaf']}",
             f"{leaf['final_state']} at the end, opened up to {leaf['max_angle_deg']:.0f}°; peak load "
             f"{leaf['peak_contact_force_n']:.0f} N; opening it would have taken up to "
-            f"{leaf['peak_handle_force_needed_n']:.0f} N at the handle" + (f" (t = {when:.1f} s)" if when else ""),
+            f"{leaf['peak_handle_force_needed_n']:.0f} N at the handle" + (f" (t = {when:.1f} s)" if when is not None else ""),
         )
     for area in summary.get("areas", []):
         comp = area["peak_compression"]
-        text = f"{area['area_m2']:.1f} m²"
+        text = f"{area['area_m2']:.2g} m²"
         if area["peak_density_per_m2"] is not None:
             text += f"; peak density {area['peak_density_per_m2']:.1f} /m²"
         if area["peak_density_time_s"] is not None:
@@ -196,7 +214,7 @@ def _print_summary(summary: dict, out: Path) -> None:
     table.add_row("contact sub-steps", f"at most {diag['most_substeps_in_a_step']} in one step; wall guard reverted {diag['wall_reverts']} moves")
     console.print(table)
     console.print(f"written to [bold]{escape(str(out))}[/]: trajectories.parquet, passages.parquet, doors.parquet, "
-                  "summary.json")
+                  "casualties.parquet, summary.json")
 
 
 def _check(args) -> int:

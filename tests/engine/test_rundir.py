@@ -36,6 +36,7 @@ FINISHED_FILES = {
     "trajectories.parquet",
     "passages.parquet",
     "doors.parquet",
+    "casualties.parquet",
     "summary.json",
     "scenario.resolved.toml",
     "provenance.json",
@@ -96,6 +97,11 @@ class Run:
     def exits(self) -> pa.Table:
         return self.passages.filter(pc.equal(self.passages["line"], "east"))
 
+    def exits_through(self, line: str) -> list[int]:
+        """Agents who left through ``line``."""
+        rows = self.passages.filter(pc.equal(self.passages["line"], line))
+        return rows["agent"].to_pylist()
+
     def frame_times(self) -> np.ndarray:
         return np.asarray(self.summary["evacuated_over_time"]["time_s"])
 
@@ -149,7 +155,7 @@ def test_trajectories_have_the_documented_columns_and_types(orderly):
     table = orderly.trajectories
     assert table.schema.names == [
         "frame", "time_s", "agent", "population", "space", "x_m", "y_m", "elevation_m",
-        "vx_m_per_s", "vy_m_per_s", "contact_force_n", "compression_n_per_m",
+        "vx_m_per_s", "vy_m_per_s", "contact_force_n", "compression_n_per_m", "health", "limp",
     ]
     assert table.schema.equals(SCHEMA)
     types = {f.name: f.type for f in table.schema}
@@ -159,6 +165,8 @@ def test_trajectories_have_the_documented_columns_and_types(orderly):
         assert types[name] == pa.float32(), name
     for name in ("population", "space"):
         assert pa.types.is_dictionary(types[name]) and types[name].value_type == pa.string()
+    assert types["health"] == pa.int8() and types["limp"] == pa.bool_()
+    assert set(table["health"].to_pylist()) <= {0, 1, 2, 3}
     assert read_trajectories(orderly.directory / "trajectories.parquet").equals(table)
 
 
@@ -559,3 +567,284 @@ def test_extra_observers_see_every_frame(tmp_path):
 
 def test_output_file_names_are_the_documented_ones():
     assert set(rundir.OUTPUT_FILES) == FINISHED_FILES
+
+
+# --- door leaves, named areas, the timeline and people who never came in ------------------------
+
+# A 4 m × 3 m room whose way out is an inward-opening single-leaf door in the east wall, shut:
+# 14 pushing people press it shut (the Los Olivos arrangement). The clock starts two seconds
+# before midnight; at 00:00 the door is locked, at 00:00:01 opened, and at 00:00:02 (the end of
+# the run) three latecomers whose spawn square holds one body at a time are let in. A double
+# door in the north wall stays locked; a 1.2 m × 1.8 m area lies in front of the east door and a
+# 0.3 m × 0.3 m post in a corner.
+DOOR_ROOM_TEXT = """\
+[scenario]
+name = "door-room"
+
+[clock]
+start = "23:59:58"
+
+[run]
+duration = 4.0
+time_step = 0.01
+record_interval = 0.1
+seed = 3
+
+[levels.room]
+walkable = [[0, 0], [4, 0], [4, 3], [0, 3]]
+
+[levels.room.doors.east]
+jambs = [[4, 1], [4, 2]]
+swing = "inward"
+state = "closed"
+max_angle = "100 deg"
+
+[levels.room.doors.north]
+jambs = [[0.5, 3], [1.5, 3]]
+swing = "inward"
+leaves = 2
+state = "locked"
+
+[areas.front]
+space = "room"
+polygon = [[2.8, 0.6], [4, 0.6], [4, 2.4], [2.8, 2.4]]
+
+[areas.post]
+space = "room"
+polygon = [[0.1, 2.6], [0.4, 2.6], [0.4, 2.9], [0.1, 2.9]]
+
+[populations.crowd]
+space = "room"
+count = 14
+pushing = true
+spawn = [[2.0, 0.3], [3.8, 0.3], [3.8, 2.7], [2.0, 2.7]]
+
+[populations.late]
+space = "room"
+count = 3
+present = false
+spawn = [[0.1, 0.1], [0.7, 0.1], [0.7, 0.7], [0.1, 0.7]]
+
+[[events]]
+at = "00:00"
+action = "lock"
+door = "east"
+label = "the door is locked"
+
+[[events]]
+at = "00:00:01"
+action = "open"
+door = "east"
+
+[[events]]
+at = "00:00:02"
+action = "enter"
+population = "late"
+"""
+LEAVES = [("east", 0), ("north", 0), ("north", 1)]
+MAX_ANGLE_DEG = {"east": 100.0, "north": 90.0}
+DOORS_SCHEMA = pa.schema([
+    ("frame", pa.int32()), ("time_s", pa.float64()), ("door", pa.string()), ("leaf", pa.int8()),
+    ("state", pa.string()), ("angle_deg", pa.float32()), ("contact_force_n", pa.float32()),
+    ("handle_force_needed_n", pa.float32()),
+])
+
+
+def east_state_at(time_s: float) -> str:
+    """The east door's state as the events set it: closed, locked at 2 s, open from 3 s."""
+    return "closed" if time_s < 2.0 - 1e-9 else "locked" if time_s < 3.0 - 1e-9 else "open"
+
+
+@pytest.fixture(scope="module")
+def door_room(tmp_path_factory) -> Run:
+    return _finished_run(tmp_path_factory.mktemp("door-room"), DOOR_ROOM_TEXT)
+
+
+@pytest.fixture(scope="module")
+def door_rows(door_room) -> pa.Table:
+    return pq.read_table(door_room.directory / "doors.parquet")
+
+
+def _leaf(table: pa.Table, door: str, leaf: int) -> dict[str, np.ndarray]:
+    rows = table.filter(pc.and_(pc.equal(table["door"], door), pc.equal(table["leaf"], leaf)))
+    return {name: np.asarray(rows[name].to_pylist()) for name in rows.schema.names}
+
+
+def test_doors_parquet_has_the_documented_columns_and_types(door_rows):
+    assert door_rows.schema.remove_metadata() == DOORS_SCHEMA
+
+
+def test_doors_parquet_has_one_row_per_leaf_per_frame(door_room, door_rows):
+    times = door_room.frame_times()
+    assert times.size == 41  # 4 s at 0.1 s, frame 0 included
+    assert door_rows.num_rows == len(LEAVES) * times.size
+    frames = door_rows["frame"].to_numpy()
+    np.testing.assert_array_equal(frames, np.repeat(np.arange(times.size), len(LEAVES)))
+    np.testing.assert_allclose(door_rows["time_s"].to_numpy(), np.repeat(times, len(LEAVES)), atol=1e-4)
+    # the same frames as the trajectories
+    traj = door_room.trajectories
+    np.testing.assert_array_equal(np.unique(traj["frame"].to_numpy()), np.arange(times.size))
+    # within a frame: doors in file order, then by leaf
+    order = list(zip(door_rows["door"].to_pylist(), door_rows["leaf"].to_pylist()))
+    assert order == LEAVES * times.size
+
+
+def test_leaf_angles_stay_between_shut_and_max_angle(door_rows):
+    for door, leaf in LEAVES:
+        angle = _leaf(door_rows, door, leaf)["angle_deg"]
+        assert np.all(np.isfinite(angle))
+        assert angle.min() >= 0.0 and angle.max() <= MAX_ANGLE_DEG[door] + 1e-3, (door, leaf)
+    # the locked double door never moves; the east leaf ends fully open
+    for leaf in (0, 1):
+        assert np.all(_leaf(door_rows, "north", leaf)["angle_deg"] == 0.0)
+    assert _leaf(door_rows, "east", 0)["angle_deg"][-1] == pytest.approx(100.0, abs=1e-3)
+
+
+def test_door_state_follows_the_events(door_rows):
+    east = _leaf(door_rows, "east", 0)
+    expected = [east_state_at(t) for t in east["time_s"]]
+    assert east["state"].tolist() == expected
+    assert {"closed", "locked", "open"} == set(expected)
+    # lock shuts the leaf and holds it; open puts it at max_angle at once
+    locked = east["state"] == "locked"
+    assert np.all(east["angle_deg"][locked] == 0.0)
+    first_open = int(np.argmax(east["state"] == "open"))
+    assert east["time_s"][first_open] == pytest.approx(3.0)
+    assert east["angle_deg"][first_open] == pytest.approx(100.0, abs=1e-3)
+    for leaf in (0, 1):
+        assert set(_leaf(door_rows, "north", leaf)["state"]) == {"locked"}
+
+
+def test_leaf_forces_are_plausible(door_rows):
+    east = _leaf(door_rows, "east", 0)
+    force, handle = east["contact_force_n"], east["handle_force_needed_n"]
+    assert np.all(force >= 0.0) and np.all(handle >= 0.0)
+    assert force[0] == 0.0 and handle[0] == 0.0  # frame 0: no interval behind it yet
+    # pushing people press an inward leaf shut: it takes far more than nothing to open it
+    assert handle[east["state"] == "locked"].min() > 50.0
+    # a closing torque is at most force × leaf length per contact, so the handle force at 0.9 L
+    # can never exceed the summed contact force / 0.9
+    assert np.all(handle <= force / 0.9 * (1 + 1e-5) + 1e-3)
+    # nobody comes near the north door
+    for leaf in (0, 1):
+        north = _leaf(door_rows, "north", leaf)
+        assert np.all(north["contact_force_n"] == 0.0) and np.all(north["handle_force_needed_n"] == 0.0)
+
+
+def test_summary_door_leaf_peaks_are_the_maxima_of_doors_parquet(door_room, door_rows):
+    summary = door_room.summary["door_leaves"]
+    assert [(leaf["door"], leaf["leaf"]) for leaf in summary] == LEAVES
+    for entry in summary:
+        rows = _leaf(door_rows, entry["door"], entry["leaf"])
+        assert entry["final_state"] == rows["state"][-1]
+        assert entry["max_angle_deg"] == pytest.approx(rows["angle_deg"].max(), abs=0.006)
+        for column, key in (("contact_force_n", "peak_contact_force"), ("handle_force_needed_n", "peak_handle_force_needed")):
+            values = rows[column].astype(float)
+            assert entry[f"{key}_n"] == pytest.approx(values.max(), abs=0.051, rel=1e-6), (entry["door"], key)
+            if values.max() > 0:
+                assert entry[f"{key}_time_s"] == pytest.approx(rows["time_s"][int(np.argmax(values))], abs=1e-3)
+            else:
+                assert entry[f"{key}_time_s"] is None
+    east = summary[0]
+    assert east["final_state"] == "open" and east["max_angle_deg"] == pytest.approx(100.0)
+    assert east["peak_handle_force_needed_n"] > 50.0
+
+
+def _in_area(run: Run, name: str) -> tuple[pa.Table, float]:
+    """Trajectory rows whose centre lies inside the named area, and the area (m²)."""
+    import shapely
+    from shapely.geometry import Polygon
+
+    area = next(a for a in run.scenario.areas if a.name == name)
+    polygon = Polygon(area.polygon)
+    t = run.trajectories.filter(pc.equal(run.trajectories["space"], area.space))
+    inside = shapely.contains_xy(polygon, t["x_m"].to_numpy().astype(float), t["y_m"].to_numpy().astype(float))
+    return t.filter(pa.array(inside)), polygon.area
+
+
+def test_area_density_and_compression_match_the_trajectories(door_room):
+    front, post = door_room.summary["areas"]
+    assert front["area"] == "front" and post["area"] == "post"
+    rows, area_m2 = _in_area(door_room, "front")
+    assert front["area_m2"] == pytest.approx(area_m2, abs=1e-3) and area_m2 == pytest.approx(2.16)
+    n_frames = door_room.frame_times().size
+    frames = rows["frame"].to_numpy()
+    density = np.bincount(frames, minlength=n_frames) / area_m2
+    # the peak is over every frame, with the time of the first frame that reached it
+    assert front["peak_density_per_m2"] == pytest.approx(density.max(), abs=1e-3)
+    assert front["peak_density_time_s"] == pytest.approx(door_room.frame_times()[int(np.argmax(density))], abs=1e-3)
+    # the worst compression of anyone in the area, with who, where and when
+    compression = rows["compression_n_per_m"].to_numpy().astype(float)
+    peak = front["peak_compression"]
+    assert compression.max() > 0
+    assert peak["value_n_per_m"] == pytest.approx(compression.max(), rel=1e-5, abs=1e-3)
+    row = rows.to_pylist()[int(np.argmax(compression))]
+    assert (peak["agent"], peak["space"]) == (row["agent"], "room")
+    assert peak["time_s"] == pytest.approx(row["time_s"], abs=1e-4)
+    assert (peak["x_m"], peak["y_m"]) == pytest.approx((row["x_m"], row["y_m"]), abs=1e-3)
+
+
+def test_area_series_is_once_per_second_and_within_the_peaks(door_room):
+    front, post = door_room.summary["areas"]
+    series = front["series"]
+    assert series["time_s"] == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert len(series["density_per_m2"]) == len(series["max_compression_n_per_m"]) == 5
+    rows, area_m2 = _in_area(door_room, "front")
+    frames, compression = rows["frame"].to_numpy(), rows["compression_n_per_m"].to_numpy()
+    for k, t in enumerate(series["time_s"]):
+        at = frames == round(t / 0.1)
+        assert series["density_per_m2"][k] == pytest.approx(at.sum() / area_m2, abs=1e-3), t
+        worst = float(compression[at].max()) if at.any() else 0.0
+        assert series["max_compression_n_per_m"][k] == pytest.approx(worst, abs=0.051), t
+    assert max(series["density_per_m2"]) <= front["peak_density_per_m2"]
+    assert max(series["max_compression_n_per_m"]) <= front["peak_compression"]["value_n_per_m"] + 0.05
+    # an area under 0.5 m² has no density at all (one body would read 11 /m² here)
+    assert post["area_m2"] == pytest.approx(0.09)
+    assert post["peak_density_per_m2"] is None and post["peak_density_time_s"] is None
+    assert set(post["series"]) == {"time_s", "max_compression_n_per_m"}
+    assert post["series"]["time_s"] == series["time_s"]
+
+
+def test_timeline_lists_the_events_with_clock_times(door_room):
+    timeline = door_room.summary["timeline"]
+    assert [(e["time_s"], e["clock"], e["action"]) for e in timeline] == [
+        (2.0, "00:00", "lock"), (3.0, "00:00:01", "open"), (4.0, "00:00:02", "enter"),
+    ]
+    lock, open_, enter = timeline
+    assert (lock["door"], lock["population"], lock["to"], lock["label"]) == ("east", None, None, "the door is locked")
+    assert (open_["door"], open_["label"]) == ("east", "")
+    assert (enter["door"], enter["population"]) == (None, "late")
+
+
+def test_timeline_without_a_clock_has_no_clock_strings(tmp_path):
+    scenario = loads(DOOR_ROOM_TEXT)
+    scenario = replace(scenario, clock_start=None, events=scenario.events[:1],
+                       run=replace(scenario.run, duration=2.0))
+    (lock,) = run_scenario(scenario, tmp_path / "run").summary["timeline"]
+    assert (lock["time_s"], lock["clock"], lock["action"]) == (2.0, None, "lock")
+
+
+def test_people_who_never_came_in_are_counted(door_room):
+    s, traj = door_room.summary, door_room.trajectories
+    assert s["agents"] == 17
+    seen = set(traj["agent"].to_pylist())
+    left = set(door_room.exits_through("east"))
+    never = set(range(s["agents"])) - seen - left
+    assert s["never_entered"] == len(never) >= 1
+    assert never <= set(range(14, 17))  # only latecomers
+    last = traj.filter(pc.equal(traj["frame"], pc.max(traj["frame"])))
+    assert s["remaining"] == last.num_rows
+    assert s["evacuated"] == len(left)
+    assert s["evacuated"] + s["remaining"] + s["never_entered"] == s["agents"]
+    # the latecomers appear only with the enter event at the very end
+    late = traj.filter(pc.equal(traj["population"], "late"))
+    assert late.num_rows >= 1 and set(late["frame"].to_pylist()) == {40}
+
+
+def test_a_venue_without_leaves_areas_or_events(orderly):
+    doors = pq.read_table(orderly.directory / "doors.parquet")
+    assert doors.num_rows == 0
+    assert doors.schema.remove_metadata() == DOORS_SCHEMA
+    s = orderly.summary
+    assert s["door_leaves"] == [] and s["areas"] == [] and s["timeline"] == []
+    assert s["never_entered"] == 0

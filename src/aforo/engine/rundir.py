@@ -3,6 +3,7 @@
     DIR/trajectories.parquet   one row per agent inside per frame (engine/trajectories.py)
     DIR/passages.parquet       every exit and door crossing: time, agent, line, direction
     DIR/doors.parquet          every door leaf per frame: angle, contact force, handle force needed
+    DIR/casualties.parquet     every injury, loss of consciousness and death: who, when, where, why
     DIR/summary.json           headline numbers (written last: its presence means complete)
     DIR/scenario.resolved.toml the scenario with every default filled in
     DIR/provenance.json        aforo and library versions, seed, threads, input hash, timing
@@ -36,8 +37,8 @@ from aforo.scenario.serialize import dumps
 from aforo.scenario.units import format_clock, parse_clock
 
 PARTIAL = ".partial"
-OUTPUT_FILES = ("trajectories.parquet", "passages.parquet", "doors.parquet", "scenario.resolved.toml",
-                "provenance.json", "summary.json")
+OUTPUT_FILES = ("trajectories.parquet", "passages.parquet", "doors.parquet", "casualties.parquet",
+                "scenario.resolved.toml", "provenance.json", "summary.json")
 
 
 @dataclass
@@ -94,12 +95,14 @@ def run_scenario(
     summary = build_summary(sim, metrics)
     summary["door_leaves"] = doors.summary(sim)
     summary["areas"] = areas.summary()
+    summary["harm"] = sim.harm.summary()
     summary["wall_time_s"] = round(wall_s, 3)
     _write_passages(sim, out_dir / ("passages.parquet" + PARTIAL))
     _write_doors(doors, out_dir / ("doors.parquet" + PARTIAL))
+    _write_casualties(sim, out_dir / ("casualties.parquet" + PARTIAL))
     _write_text(out_dir / "scenario.resolved.toml", dumps(scenario))
     _write_text(out_dir / "provenance.json", json.dumps(_provenance(scenario, scenario_text, compiled_s, wall_s, sim), indent=2))
-    for name in ("trajectories.parquet", "passages.parquet", "doors.parquet"):
+    for name in ("trajectories.parquet", "passages.parquet", "doors.parquet", "casualties.parquet"):
         os.replace(out_dir / (name + PARTIAL), out_dir / name)
     _write_text(out_dir / "summary.json", json.dumps(summary, indent=2))
     return RunResult(out_dir, summary, sim)
@@ -138,6 +141,21 @@ def _write_doors(doors: DoorMetrics, path: Path) -> None:
             "handle_force_needed_n": pa.array(columns[7], pa.float32()),
         }
     )
+    pq.write_table(table, path)
+
+
+CASUALTY_SCHEMA = pa.schema([
+    ("agent", pa.int32()), ("population", pa.string()), ("state", pa.string()), ("cause", pa.string()),
+    ("time_s", pa.float64()), ("x_m", pa.float64()), ("y_m", pa.float64()), ("space", pa.string()),
+    ("area", pa.string()), ("peak_load_n", pa.float64()), ("peak_compression_n_per_m", pa.float64()),
+    ("asphyxia_dose_s", pa.float64()),
+])
+
+
+def _write_casualties(sim: Simulation, path: Path) -> None:
+    rows = sim.harm.casualties
+    table = pa.table({f.name: pa.array([r[f.name] for r in rows], f.type) for f in CASUALTY_SCHEMA},
+                     schema=CASUALTY_SCHEMA)
     pq.write_table(table, path)
 
 

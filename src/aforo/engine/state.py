@@ -61,6 +61,8 @@ class AgentState:
     hold_x: np.ndarray  # m, where a guard holds or a standing agent stands
     hold_y: np.ndarray
     hold_force: np.ndarray  # N, > 0 while a guard holds its post
+    limp: np.ndarray  # bool: fallen, unconscious or dead (no walking; the body remains)
+    load_sum: np.ndarray  # N·steps: contact_force summed over the frame's steps (harm reads it)
 
     @property
     def count(self) -> int:
@@ -78,7 +80,7 @@ class AgentState:
             self.desired_speed, self.relaxation_time, self.space, self.elevation, self.active,
             self.field_of_agent, self.dir_x, self.dir_y, self.status, self.contact_force,
             self.headway_time, self.start_step, self.moving, self.hold_x, self.hold_y,
-            self.hold_force,
+            self.hold_force, self.limp, self.load_sum,
         )
 
     def copy(self) -> "AgentState":
@@ -137,6 +139,8 @@ def spawn_agents(scenario: Scenario, venue: Venue) -> AgentState:
         hold_x=pos_x.copy(),  # standing agents keep the place they were put in
         hold_y=pos_y.copy(),
         hold_force=np.zeros(n),
+        limp=np.zeros(n, dtype=np.bool_),
+        load_sum=np.zeros(n),
     )
 
 

@@ -5,7 +5,9 @@ Columns (units in the names; documented in docs/outputs.md):
     frame int32, time_s float64, agent int32, population string (dictionary), space string
     (dictionary), x_m, y_m, elevation_m, vx_m_per_s, vy_m_per_s float32,
     contact_force_n float32 (sum of radial contact-force magnitudes on the agent),
-    compression_n_per_m float32 (contact_force_n / body circumference; Helbing's injury measure)
+    compression_n_per_m float32 (contact_force_n / body circumference; Helbing's injury measure),
+    health int8 (0 unharmed, 1 injured, 2 unconscious, 3 dead), limp bool (fallen, unconscious
+    or dead: not walking)
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ SCHEMA = pa.schema(
         ("vy_m_per_s", pa.float32()),
         ("contact_force_n", pa.float32()),
         ("compression_n_per_m", pa.float32()),
+        ("health", pa.int8()),
+        ("limp", pa.bool_()),
     ]
 )
 
@@ -72,6 +76,8 @@ class TrajectoryWriter:
                     pa.array(s.vel_y[idx].astype(np.float32)),
                     pa.array(s.contact_force[idx].astype(np.float32)),
                     pa.array(s.compression[idx].astype(np.float32)),
+                    pa.array(_health(sim)[idx].astype(np.int8)),
+                    pa.array(s.limp[idx]),
                 ],
                 schema=SCHEMA,
             )
@@ -96,6 +102,10 @@ class TrajectoryWriter:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+
+def _health(sim) -> np.ndarray:
+    return sim.harm.health if sim.harm is not None else np.zeros(sim.state.count, np.int8)
 
 
 def read_trajectories(path: Path) -> pa.Table:

@@ -204,7 +204,7 @@ def desired_directions(
 
 
 @njit(cache=True, parallel=True)
-def apply_roles(step, pos_x, pos_y, active, start_step, moving, hold_x, hold_y, hold_force, mass,
+def apply_roles(step, pos_x, pos_y, active, start_step, moving, hold_x, hold_y, hold_force, limp, mass,
                 relaxation_time, desired_speed, dir_x, dir_y, speed_now):
     """Who stands and who holds a post, this step.
 
@@ -213,9 +213,14 @@ def apply_roles(step, pos_x, pos_y, active, start_step, moving, hold_x, hold_y, 
     m v_des/τ = effort. Agents before their start step (pre-movement), told to stop, or waiting
     where they were sent stand at their hold point: shoved off it, they step back at up to
     their walking speed (v_des = min(v0, distance/τ)), as a waiting person keeps their place.
+    A limp agent (fallen, unconscious, dead) does not walk at all: its driving term only brakes
+    it, like friction with the floor; its body still presses and is pressed.
     """
     for i in prange(pos_x.size):
         if not active[i]:
+            continue
+        if limp[i]:
+            speed_now[i] = 0.0
             continue
         guard = hold_force[i] > 0.0
         standing = step < start_step[i] or not moving[i]

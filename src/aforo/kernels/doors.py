@@ -14,7 +14,7 @@ at θ = 0 unless someone works its handle; a locked leaf is always held.
 The "handle" is one person's pull or push of ``handle_force`` N at 0.9 L from the hinge, applied
 while some agent within reach of the handle wants to go through the door. The torque the leaf's
 contacts put against opening, divided by that arm, is the handle force it would take to open the
-door now — the number reported as ``required_handle_force_n``.
+door now — the number reported as ``handle_force_needed_n`` (doors.parquet).
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
     """
     (pos_x, pos_y, vel_x, vel_y, radius, mass, desired_speed, relaxation_time, space, elevation,
      active, field_of_agent, dir_x, dir_y, status, contact_force, headway_time, start_step, moving,
-     hold_x, hold_y, hold_force) = agents
+     hold_x, hold_y, hold_force, limp, load_sum) = agents
     (walls, wall_space, wall_cell_start, wall_cell_ids, space_link, space_plane, space_uphill,
      space_factor_up, space_factor_down, lines, line_space, line_kind, line_target, line_start,
      grid_origin_x, grid_origin_y, grid_nx, grid_ny, grid_offset, nav_cell_size, field_direction,
@@ -99,7 +99,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
         )
         apply_roles(
             first_step + step, pos_x, pos_y, active, start_step, moving, hold_x, hold_y, hold_force,
-            mass, relaxation_time, desired_speed, dir_x, dir_y, speed_now,
+            limp, mass, relaxation_time, desired_speed, dir_x, dir_y, speed_now,
         )
         # 3. forces
         smooth_forces(
@@ -162,6 +162,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
             most_substeps = n_sub
         for i in range(pos_x.size):
             contact_force[i] = radial_sum[i] / n_sub if n_sub > 0 else 0.0
+            load_sum[i] += contact_force[i]  # the frame's mean load, for harm
         # 5. walls
         enforce_walls(
             old_x, old_y, pos_x, pos_y, vel_x, vel_y, radius, space, active, agent_cell,

@@ -1,0 +1,107 @@
+"""Harm, between frames: compression injury, asphyxia and falls from the bodies' loads.
+
+Each frame the load on every agent is the mean of its contact force (Σ k·g over touching
+bodies, walls and leaves) over the frame's steps. Averaging over the recording interval (0.1 s
+by default) keeps the brief impacts of bodies bumping (tens of milliseconds at a few kN) from
+counting as sustained compression; Helbing's criterion and the asphyxia dose
+(:mod:`aforo.hazards.injury`) are meant for loads that last.
+
+Unconscious and dead agents, and fallen ones until they get up, go limp: they stop walking and
+lie as passive bodies that still press and are pressed (Cornes, Frank & Dorso 2017 model
+unconscious pedestrians the same way: inanimate bodies others must dodge).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from shapely.geometry import Polygon
+
+from aforo.hazards.injury import (
+    DEAD,
+    INJURED,
+    UNCONSCIOUS,
+    CompressionInjury,
+    FallModel,
+)
+
+STATE_NAMES = {INJURED: "injured", UNCONSCIOUS: "unconscious", DEAD: "dead"}
+
+
+class Harm:
+    """Injury states, falls and the casualty record of one simulation."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        st = sim.state
+        self.injury = CompressionInjury(st.count, radius_m=st.radius if st.count else 0.3)
+        self.falls = FallModel(st.count, np.random.default_rng((sim.scenario.run.seed, 0xFA11)))
+        self.casualties: list[dict] = []
+        self.falls_total = 0
+        self.peak_load_n = np.zeros(st.count)
+        self._areas = [(a.name, sim.venue.space_index(a.space), Polygon(a.polygon)) for a in sim.scenario.areas]
+
+    def update(self, interval_s: float, steps: int) -> None:
+        sim = self.sim
+        st = sim.state
+        load = np.where(st.active, st.load_sum / max(steps, 1), 0.0)
+        st.load_sum[:] = 0.0
+        np.maximum(self.peak_load_n, load, out=self.peak_load_n)
+        for agent, state, cause in self.injury.update(interval_s, load, sim.time_s):
+            self._record(agent, state, cause)
+        fell, _ = self.falls.update(interval_s, load, sim.time_s, cannot_rise=self.injury.state >= UNCONSCIOUS)
+        self.falls_total += int(len(fell))
+        st.limp[:] = self.falls.fallen | (self.injury.state >= UNCONSCIOUS)
+
+    def _record(self, agent: int, state: int, cause: str) -> None:
+        sim = self.sim
+        st = sim.state
+        inj = self.injury
+        time_s = {INJURED: inj.time_injured_s, UNCONSCIOUS: inj.time_unconscious_s, DEAD: inj.time_dead_s}[state][agent]
+        space = int(st.space[agent])
+        x, y = float(st.pos_x[agent]), float(st.pos_y[agent])
+        self.casualties.append({
+            "agent": int(agent),
+            "population": sim.scenario.populations[int(st.population[agent])].name,
+            "state": STATE_NAMES[state],
+            "cause": cause,
+            "time_s": float(time_s),
+            "x_m": x,
+            "y_m": y,
+            "space": sim.venue.space_names[space],
+            "area": self.area_of(space, x, y),
+            "peak_load_n": float(self.peak_load_n[agent]),
+            "peak_compression_n_per_m": float(self.peak_load_n[agent] / (2 * np.pi * st.radius[agent])),
+            "asphyxia_dose_s": float(inj.dose_s[agent]),
+        })
+
+    def area_of(self, space: int, x: float, y: float) -> str | None:
+        """The first named area holding the point, if any."""
+        for name, s, polygon in self._areas:
+            if s == space and shapely.contains_xy(polygon, x, y):
+                return name
+        return None
+
+    @property
+    def health(self) -> np.ndarray:
+        """Per agent: 0 unharmed, 1 injured, 2 unconscious, 3 dead."""
+        return self.injury.state
+
+    def summary(self) -> dict:
+        counts: dict[str, int] = {name: int(np.count_nonzero(self.injury.state == s)) for s, name in STATE_NAMES.items()}
+        by_place: dict[str, dict[str, int]] = {}
+        worst = {name: s for s, name in STATE_NAMES.items()}
+        for row in self.casualties:
+            if worst[row["state"]] < self.injury.state[row["agent"]]:
+                continue  # each agent counted once, at its worst state, where it reached it
+            place = row["area"] or row["space"]
+            key = f"{row['state']} ({row['cause']})"
+            by_place.setdefault(place, {}).setdefault(key, 0)
+            by_place[place][key] += 1
+        return {"counts": counts, "falls": self.falls_total, "by_place": by_place,
+                "first_death_s": _first(self.casualties, "dead"), "first_unconscious_s": _first(self.casualties, "unconscious")}
+
+
+def _first(rows: list[dict], state: str) -> float | None:
+    times = [r["time_s"] for r in rows if r["state"] == state]
+    return round(min(times), 3) if times else None
