@@ -6,6 +6,7 @@ import pytest
 
 from aforo.scenario.units import (
     ANGLE,
+    DIFFUSIVITY,
     DIMENSIONS,
     FORCE,
     FRICTION,
@@ -40,6 +41,12 @@ from aforo.scenario.units import (
         ("5 km/h", SPEED, 5 / 3.6),
         ("1.34 m/s", SPEED, 1.34),
         ("80 kg", MASS, 80.0),
+        ("2.5 g", MASS, 0.0025),
+        ("500 mg", MASS, 0.0005),
+        ("0.01 m^2/s", DIFFUSIVITY, 0.01),
+        ("0.01 m²/s", DIFFUSIVITY, 0.01),
+        ("0.01 m2/s", DIFFUSIVITY, 0.01),
+        (0.01, DIFFUSIVITY, 0.01),
         ("2 kN", FORCE, 2000.0),
         ("2000 N", FORCE, 2000.0),
         ("1.2e5 kg/s^2", STIFFNESS, 1.2e5),

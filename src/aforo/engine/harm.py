@@ -39,6 +39,7 @@ class Harm:
         self.casualties: list[dict] = []
         self.falls_total = 0
         self.peak_load_n = np.zeros(st.count)
+        self._gas_seen: dict[str, np.ndarray] = {}
         self._areas = [(a.name, sim.venue.space_index(a.space), Polygon(a.polygon)) for a in sim.scenario.areas]
 
     def update(self, interval_s: float, steps: int) -> None:
@@ -49,21 +50,34 @@ class Harm:
         np.maximum(self.peak_load_n, load, out=self.peak_load_n)
         for agent, state, cause in self.injury.update(interval_s, load, sim.time_s):
             self._record(agent, state, cause)
+        if sim.air is not None:
+            self._gas_casualties()
         fell, _ = self.falls.update(interval_s, load, sim.time_s, cannot_rise=self.injury.state >= UNCONSCIOUS)
         self.falls_total += int(len(fell))
         st.limp[:] = self.falls.fallen | (self.injury.state >= UNCONSCIOUS)
 
-    def _record(self, agent: int, state: int, cause: str) -> None:
+    def _gas_casualties(self) -> None:
+        """CS incapacitation and lethal doses, recorded apart from the compression states."""
+        ex = self.sim.air.exposure
+        for flag, times, state in ((ex.incapacitated_cs, ex.time_incapacitated_cs_s, "incapacitated"),
+                                   (ex.lethal_cs, ex.time_lethal_cs_s, "lethal dose")):
+            seen = self._gas_seen.setdefault(state, np.zeros(flag.size, dtype=bool))
+            for agent in np.flatnonzero(flag & ~seen):
+                seen[agent] = True
+                self._record(int(agent), state, "CS gas", float(times[agent]))
+
+    def _record(self, agent: int, state: int | str, cause: str, time_s: float | None = None) -> None:
         sim = self.sim
         st = sim.state
         inj = self.injury
-        time_s = {INJURED: inj.time_injured_s, UNCONSCIOUS: inj.time_unconscious_s, DEAD: inj.time_dead_s}[state][agent]
+        if time_s is None:
+            time_s = {INJURED: inj.time_injured_s, UNCONSCIOUS: inj.time_unconscious_s, DEAD: inj.time_dead_s}[state][agent]
         space = int(st.space[agent])
         x, y = float(st.pos_x[agent]), float(st.pos_y[agent])
         self.casualties.append({
             "agent": int(agent),
             "population": sim.scenario.populations[int(st.population[agent])].name,
-            "state": STATE_NAMES[state],
+            "state": STATE_NAMES.get(state, state),
             "cause": cause,
             "time_s": float(time_s),
             "x_m": x,
@@ -89,10 +103,12 @@ class Harm:
 
     def summary(self) -> dict:
         counts: dict[str, int] = {name: int(np.count_nonzero(self.injury.state == s)) for s, name in STATE_NAMES.items()}
+        for state, seen in self._gas_seen.items():  # gas harm, reported apart
+            counts[f"{state} (CS gas)"] = int(seen.sum())
         by_place: dict[str, dict[str, int]] = {}
         worst = {name: s for s, name in STATE_NAMES.items()}
         for row in self.casualties:
-            if worst[row["state"]] < self.injury.state[row["agent"]]:
+            if row["state"] in worst and worst[row["state"]] < self.injury.state[row["agent"]]:
                 continue  # each agent counted once, at its worst state, where it reached it
             place = row["area"] or row["space"]
             key = f"{row['state']} ({row['cause']})"

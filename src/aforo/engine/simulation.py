@@ -16,6 +16,7 @@ import numba
 import numpy as np
 
 from aforo.engine.behaviour import Behaviour
+from aforo.engine.air import Air
 from aforo.engine.harm import Harm
 from aforo.engine.state import AgentState, Scratch, kernel_parameters, spawn_agents
 from aforo.kernels.cells import build_wall_cells
@@ -103,6 +104,7 @@ class Simulation:
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     behaviour: Behaviour | None = None
     harm: Harm | None = None
+    air: Air | None = None  # only when the scenario has canisters
     substeps_this_frame: int = 0
 
     @staticmethod
@@ -120,6 +122,7 @@ class Simulation:
         sim._prepare()
         sim.behaviour = Behaviour(sim)
         sim.behaviour.assign_fields()
+        sim.air = Air(sim) if scenario.canisters else None
         sim.harm = Harm(sim)
         sim._timeline = [(int(round(e.at / scenario.run.time_step)), e) for e in scenario.events]
         return sim
@@ -243,6 +246,8 @@ class Simulation:
             self.advance_steps(stop - self.step_index)
         self._fire_due_events()
         self.behaviour.update(self.steps_per_frame * self.time_step_s)
+        if self.air is not None:
+            self.air.update(self.steps_per_frame * self.time_step_s)
         self.harm.update(self.steps_per_frame * self.time_step_s, self.steps_per_frame)
 
     def _fire_due_events(self) -> None:

@@ -7,7 +7,8 @@ Columns (units in the names; documented in docs/outputs.md):
     contact_force_n float32 (sum of radial contact-force magnitudes on the agent),
     compression_n_per_m float32 (contact_force_n / body circumference; Helbing's injury measure),
     health int8 (0 unharmed, 1 injured, 2 unconscious, 3 dead), limp bool (fallen, unconscious
-    or dead: not walking)
+    or dead: not walking), cs_mg_m3 float32 (tear gas breathed now), cs_dose_mg_min_m3 float32
+    (its dose so far, Ct)
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ SCHEMA = pa.schema(
         ("compression_n_per_m", pa.float32()),
         ("health", pa.int8()),
         ("limp", pa.bool_()),
+        ("cs_mg_m3", pa.float32()),
+        ("cs_dose_mg_min_m3", pa.float32()),
     ]
 )
 
@@ -78,6 +81,8 @@ class TrajectoryWriter:
                     pa.array(s.compression[idx].astype(np.float32)),
                     pa.array(_health(sim)[idx].astype(np.int8)),
                     pa.array(s.limp[idx]),
+                    pa.array(_cs(sim)[0][idx].astype(np.float32)),
+                    pa.array(_cs(sim)[1][idx].astype(np.float32)),
                 ],
                 schema=SCHEMA,
             )
@@ -106,6 +111,14 @@ class TrajectoryWriter:
 
 def _health(sim) -> np.ndarray:
     return sim.harm.health if sim.harm is not None else np.zeros(sim.state.count, np.int8)
+
+
+def _cs(sim) -> tuple[np.ndarray, np.ndarray]:
+    """CS concentration breathed now (mg/m³) and dose so far (mg·min/m³); zeros without gas."""
+    if sim.air is None:
+        zero = np.zeros(sim.state.count)
+        return zero, zero
+    return sim.air.exposure.cs_mg_m3, sim.air.exposure.cs_ct_mg_min_m3
 
 
 def read_trajectories(path: Path) -> pa.Table:

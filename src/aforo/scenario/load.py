@@ -34,10 +34,12 @@ from aforo.scenario.model import (
     ROLES,
     Area,
     BeliefSettings,
+    Canister,
     Distribution,
     Door,
     Event,
     Exit,
+    GasSettings,
     Level,
     NavigationSettings,
     PhysicsParameters,
@@ -48,6 +50,7 @@ from aforo.scenario.model import (
 )
 from aforo.scenario.units import (
     ANGLE,
+    DIFFUSIVITY,
     FORCE,
     FRICTION,
     LENGTH,
@@ -475,8 +478,27 @@ BELIEF_FIELDS: dict[str, Parser] = {
     "share_rate": _quantity(RATE),
     "share_radius": _quantity(LENGTH),
 }
-SECTIONS = ("scenario", "clock", "run", "physics", "navigation", "beliefs", "levels", "stairs", "areas",
-            "populations", "events")
+
+
+def _per_hour(value: Any, path: str) -> float:
+    """A rate stored per hour: a plain number is per hour, a string any rate ("2 /h", "0.5 /min")."""
+    if isinstance(value, str):
+        try:
+            return parse_quantity(value, RATE) * 3600.0
+        except UnitError as exc:
+            raise _Invalid.at(path, exc.message, "write a plain number per hour, e.g. 2, or a rate such as "
+                              '"2 /h" (units: /s, /min, /h)') from None
+    return _number(value, path)
+
+
+GAS_FIELDS: dict[str, Parser] = {
+    "cell_size": _quantity(LENGTH),
+    "diffusivity": _quantity(DIFFUSIVITY),
+    "air_changes_per_h": _per_hour,
+    "ceiling_height": _quantity(LENGTH),
+}
+SECTIONS = ("scenario", "clock", "run", "physics", "navigation", "beliefs", "gas", "levels", "stairs", "areas",
+            "populations", "canisters", "events")
 
 
 def _read_scenario(ctx: _Context, data: dict[str, Any]) -> Scenario:
@@ -489,16 +511,20 @@ def _read_scenario(ctx: _Context, data: dict[str, Any]) -> Scenario:
     navigation = _read_settings(ctx, top.read("navigation", _table, {}), "navigation", NavigationSettings,
                                 NAVIGATION_FIELDS)
     beliefs = _read_settings(ctx, top.read("beliefs", _table, {}), "beliefs", BeliefSettings, BELIEF_FIELDS)
+    gas = _read_settings(ctx, top.read("gas", _table, {}), "gas", GasSettings, GAS_FIELDS)
     levels_data = top.read("levels", _table, expects="add [levels.<name>] with walkable = [[x, y], ...]")
     levels = _read_named(ctx, levels_data, "levels", _read_level)
     stairs = _read_named(ctx, top.read("stairs", _table, {}), "stairs", _read_stair)
     areas = _read_named(ctx, top.read("areas", _table, {}), "areas", _read_area)
     populations = _read_named(ctx, top.read("populations", _table, {}), "populations", _read_population)
+    canisters = _read_named(ctx, top.read("canisters", _table, {}), "canisters",
+                            lambda c, n, d, p: _read_canister(c, n, d, p, clock_start))
     events = _read_events(ctx, top.read("events", _array_of_tables, []), clock_start)
     top.finish()
     return Scenario(name=name, levels=levels, stairs=stairs, populations=populations, run=run, physics=physics,
                     navigation=navigation, description=description, areas=areas, events=events,
-                    beliefs=beliefs, clock_start=None if clock_start is _BAD else clock_start)
+                    beliefs=beliefs, clock_start=None if clock_start is _BAD else clock_start,
+                    canisters=canisters, gas=gas)
 
 
 def _read_clock(ctx: _Context, data: Any) -> Any:
@@ -731,6 +757,21 @@ def _read_area(ctx: _Context, name: str, data: dict[str, Any], path: str) -> Are
     polygon = table.read("polygon", _ring, expects="[[x, y], ...] (the area's outline in metres)")
     table.finish()
     return None if table.failed else Area(name=name, space=space, polygon=polygon)
+
+
+def _read_canister(ctx: _Context, name: str, data: dict[str, Any], path: str, clock_start: Any) -> Canister | None:
+    """A tear-gas source: where, when (a clock time or seconds, as an event's at), how much CS."""
+    table = _Table(ctx, data, path)
+    space = table.read("space", _text, expects='"<level or stair name>"')
+    position = table.read("position", _point, expects="[x, y] (where it lands, in metres)")
+    at = table.read("at", _event_time(clock_start), expects='"20:45" (a clock time) or "300 s"')
+    mass = table.read("mass", _quantity(MASS), expects='"2.5 g" (the mass of CS agent, not of the canister)')
+    duration = table.read("duration", _quantity(TIME), None)
+    table.finish()
+    if table.failed:
+        return None
+    extra = {} if duration is None else {"duration": duration}
+    return Canister(name=name, space=space, position=position, at=float(at), mass=mass, **extra)
 
 
 # --- events --------------------------------------------------------------------------------------

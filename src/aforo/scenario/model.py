@@ -193,6 +193,34 @@ class BeliefSettings:
 
 
 @dataclass(frozen=True)
+class Canister:
+    """A tear-gas (CS) source: released at ``position`` from ``at`` for ``duration`` seconds.
+
+    ``mass`` is the mass of CS agent (kg), not of the canister: a 255 g grenade with 1 % CS holds
+    about 2.5 g (shared/reference/tear-gas.md). Released evenly over the emission time.
+    """
+
+    name: str
+    space: str  # level or stair name
+    position: Point
+    at: float  # s after the start (the file may give a clock time)
+    mass: float  # kg of CS
+    duration: float = 30.0  # s; pyrotechnic canisters burn about 20–40 s (tear-gas.md, unverified)
+
+
+@dataclass(frozen=True)
+class GasSettings:
+    """The air the gas moves in (tear-gas.md)."""
+
+    cell_size: float = 0.25  # m, ≤ 0.25
+    # Turbulent diffusivity (m²/s): measured indoors 0.001–0.013 (Cheng et al. 2011); a crowd in
+    # flight stirs more, so this is a setting to vary.
+    diffusivity: float = 0.01
+    air_changes_per_h: float = 0.0  # ventilation, 1/h
+    ceiling_height: float = 3.0  # m, the air column over every level
+
+
+@dataclass(frozen=True)
 class Level:
     """A floor at one elevation: walkable polygons with obstacles (holes), its doors and exits.
 
@@ -339,6 +367,8 @@ class Scenario:
     events: tuple[Event, ...] = ()
     beliefs: BeliefSettings = field(default_factory=BeliefSettings)
     clock_start: str | None = None  # "HH:MM" or "HH:MM:SS" at t = 0, for clock-time events
+    canisters: tuple[Canister, ...] = ()
+    gas: GasSettings = field(default_factory=GasSettings)
 
     @staticmethod
     def build(**kwargs) -> "Scenario":

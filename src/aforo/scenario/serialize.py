@@ -2,7 +2,7 @@
 
 Everything is written: every default, doors as jambs (a door given by centre and width in the
 source comes out as its resolved jambs), all quantities as plain SI numbers (m, s, m/s, kg, N,
-rad, 1/s), event times as seconds after the start (a clock time in the source comes out as its
+rad, 1/s, m²/s; the gas's air changes per hour), event and canister times as seconds after the start (a clock time in the source comes out as its
 seconds; ``[clock] start`` is kept). Keys the file forbids in context are left out: a door
 without leaves (swing "none") has no leaf keys, a double door no hinge, an occupant no post and
 no effort.
@@ -18,12 +18,12 @@ from typing import Any
 
 import tomli_w
 
-from aforo.scenario.model import Area, Distribution, Door, Event, Exit, Level, Population, Scenario, Stair
+from aforo.scenario.model import Area, Canister, Distribution, Door, Event, Exit, Level, Population, Scenario, Stair
 
 __all__ = ["to_dict", "dumps"]
 
-HEADER = ("# aforo scenario, resolved: SI units (m, s, m/s, kg, N, rad, 1/s), every default written out;\n"
-          "# event times in seconds after the start.\n\n")
+HEADER = ("# aforo scenario, resolved: SI units (m, s, m/s, kg, N, rad, 1/s, m²/s; air changes per hour),\n"
+          "# every default written out; event and canister times in seconds after the start.\n\n")
 
 
 LINE_WIDTH = 100
@@ -77,6 +77,7 @@ def to_dict(scenario: Scenario) -> dict[str, Any]:
         "physics": _settings(scenario.physics),
         "navigation": _settings(scenario.navigation),
         "beliefs": _settings(scenario.beliefs),
+        "gas": _settings(scenario.gas),
         "levels": {level.name: _level(level) for level in scenario.levels},
     })
     if scenario.stairs:
@@ -85,6 +86,8 @@ def to_dict(scenario: Scenario) -> dict[str, Any]:
         out["areas"] = {area.name: _area(area) for area in scenario.areas}
     if scenario.populations:
         out["populations"] = {pop.name: _population(pop) for pop in scenario.populations}
+    if scenario.canisters:
+        out["canisters"] = {can.name: _canister(can) for can in scenario.canisters}
     if scenario.events:
         out["events"] = [_event(event) for event in scenario.events]
     return out
@@ -181,6 +184,11 @@ def _population(pop: Population) -> dict[str, Any]:
 
 def _area(area: Area) -> dict[str, Any]:
     return {"space": area.space, "polygon": _ring(area.polygon)}
+
+
+def _canister(can: Canister) -> dict[str, Any]:
+    return {"space": can.space, "position": _point(can.position), "at": float(can.at), "mass": float(can.mass),
+            "duration": float(can.duration)}
 
 
 def _event(event: Event) -> dict[str, Any]:

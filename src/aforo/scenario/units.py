@@ -6,6 +6,8 @@
     desired_speed = "5 km/h"
     max_angle = "90 deg"   # stored in rad
     share_rate = "0.2 /s"  # 1/s
+    mass = "2.5 g"         # 0.0025 kg
+    diffusivity = "0.01 m^2/s"
 
 The unit table is deliberately small and strict: each field expects one dimension, and a value in
 another dimension ("3 kg" for a length) or an unknown unit is an error naming what was expected.
@@ -42,7 +44,7 @@ class Dimension:
 LENGTH = Dimension("length", "m", {"m": 1.0, "cm": 0.01, "mm": 0.001})
 TIME = Dimension("time", "s", {"s": 1.0, "ms": 0.001, "min": 60.0, "h": 3600.0})
 SPEED = Dimension("speed", "m/s", {"m/s": 1.0, "km/h": 1000.0 / 3600.0})
-MASS = Dimension("mass", "kg", {"kg": 1.0})
+MASS = Dimension("mass", "kg", {"kg": 1.0, "g": 0.001, "mg": 1e-6})
 FORCE = Dimension("force", "N", {"N": 1.0, "kN": 1000.0})
 # Body compression constant k of Helbing, Farkas & Vicsek 2000: force per metre of overlap.
 STIFFNESS = Dimension("stiffness", "kg/s²", {"kg/s²": 1.0, "N/m": 1.0, "kN/m": 1000.0})
@@ -52,8 +54,11 @@ FRICTION = Dimension("friction coefficient", "kg/(m·s)", {"kg/(m·s)": 1.0, "N�
 ANGLE = Dimension("angle", "rad", {"rad": 1.0, "deg": math.pi / 180.0})
 # Rates of events per unit time (how fast beliefs spread); a plain number is per second.
 RATE = Dimension("rate", "1/s", {"/s": 1.0, "/min": 1.0 / 60.0, "/h": 1.0 / 3600.0})
+# Turbulent diffusivity of the air that carries tear gas ("m^2/s" and "m2/s" are spelled "m²/s").
+DIFFUSIVITY = Dimension("diffusivity", "m²/s", {"m²/s": 1.0})
 
-DIMENSIONS: tuple[Dimension, ...] = (LENGTH, TIME, SPEED, MASS, FORCE, STIFFNESS, FRICTION, ANGLE, RATE)
+DIMENSIONS: tuple[Dimension, ...] = (LENGTH, TIME, SPEED, MASS, FORCE, STIFFNESS, FRICTION, ANGLE, RATE,
+                                     DIFFUSIVITY)
 
 _NUMBER_THEN_UNIT = re.compile(
     r"^\s*(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>.*?)\s*$"

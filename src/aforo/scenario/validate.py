@@ -28,10 +28,12 @@ from aforo.scenario.model import (
     ROLES,
     Area,
     BeliefSettings,
+    Canister,
     Distribution,
     Door,
     Event,
     Exit,
+    GasSettings,
     Level,
     NavigationSettings,
     PhysicsParameters,
@@ -45,6 +47,7 @@ from aforo.scenario.units import UnitError, format_clock, parse_clock
 # Names of levels, stairs, doors, exits and populations: letters (any script), digits, _ and -.
 NAME_PATTERN = re.compile(r"^[^\W][\w-]*$")
 MAX_CELL_SIZE_M = 0.1  # the navigation rasters must resolve a 0.9 m door into several cells
+MAX_GAS_CELL_SIZE_M = 0.25  # the gas grid must resolve the cloud near a canister and a 1.1 m stair
 STAIR_HEIGHT_TOLERANCE_M = 0.05  # |steps · rise − height difference of the levels|
 RECORD_INTERVAL_RELATIVE_TOLERANCE = 1e-9
 # Hexagonal packing of discs of radius r covers 2·√3·r² per disc; spawning more than 90 % of that
@@ -272,11 +275,13 @@ class _Checker:
         self.check_physics(s.physics)
         self.check_navigation(s.navigation)
         self.check_beliefs(s.beliefs)
+        self.check_gas(s.gas)
         self.check_levels(s.levels)
         self.check_stairs(s.stairs)
         self.check_areas(s.areas)
         self.check_namespaces()
         self.check_populations(s.populations)
+        self.check_canisters(s.canisters)
         self.check_events(s.events)
         if self.damage.geometry_complete and self.geometry_ok:
             self.check_reachability()
@@ -298,6 +303,56 @@ class _Checker:
                            "rate at which a neighbour adopts a belief, e.g. 0.2 or '0.2 /s'; 0: beliefs are not shared")
         self.at_least_zero("beliefs.share_radius", beliefs.share_radius, "m",
                            "distance within which beliefs are shared, e.g. 2")
+
+    # --- gas and canisters --------------------------------------------------------------------
+
+    def check_gas(self, gas: GasSettings) -> None:
+        size = gas.cell_size
+        hint = f"{MAX_GAS_CELL_SIZE_M} m or finer, e.g. 0.25 or '25 cm'"
+        if self.positive("gas.cell_size", size, "m", hint) and size > MAX_GAS_CELL_SIZE_M + 1e-12:
+            self.add("gas.cell_size", f"cell_size = {_fmt(float(size))} m is coarser than the "
+                     f"{MAX_GAS_CELL_SIZE_M} m allowed (rule: 0 < cell_size ≤ {MAX_GAS_CELL_SIZE_M} m)", hint)
+        self.positive("gas.diffusivity", gas.diffusivity, "m²/s",
+                      "turbulent diffusivity of the air, e.g. '0.01 m^2/s' (measured indoors 0.001–0.013)")
+        self.at_least_zero("gas.air_changes_per_h", gas.air_changes_per_h, "/h",
+                           "ventilation in air changes per hour, e.g. 2 or '2 /h'; 0: a closed room")
+        self.positive("gas.ceiling_height", gas.ceiling_height, "m", "the height of the air over each level, e.g. 3")
+
+    def check_canisters(self, canisters: Sequence[Canister]) -> None:
+        for canister in canisters:
+            self.check_canister(canister)
+
+    def check_canister(self, can: Canister) -> None:
+        path = f"canisters.{getattr(can, 'name', '?')}"
+        if not isinstance(can, Canister):
+            self.add(path, f"expected a Canister, got {_fmt(can)}")
+            return
+        self.name(path, can.name)
+        self.check_canister_at(f"{path}.at", can.at)
+        self.positive(f"{path}.mass", can.mass, "kg", "the mass of CS agent, e.g. '2.5 g' (a 255 g grenade at 1 %)")
+        self.positive(f"{path}.duration", can.duration, "s", "how long it emits, e.g. '30 s'")
+        free = self.space_area(f"{path}.space", can.space, "a canister lies on a level or a stair")
+        position = can.position
+        if not (isinstance(position, (tuple, list)) and len(position) == 2 and all(_is_real(c) for c in position)):
+            self.add(f"{path}.position", f"expected a point [x, y] in metres, got {_fmt(position)}")
+            return
+        if free is not None and geo.distance_to(free, position) > geo.CONTAINMENT_TOLERANCE_M:
+            self.add(f"{path}.position", f"position {geo.fmt_point(position)} is not in the walkable area of space "
+                     f"'{can.space}' (outside it or on an obstacle, {geo.distance_to(free, position):.3g} m away; "
+                     f"tolerance {geo.CONTAINMENT_TOLERANCE_M} m)", "move it onto the floor of the space")
+
+    def check_canister_at(self, path: str, at: object) -> None:
+        if not self.real(path, at, "seconds after the start, or a clock time such as \"20:45\""):
+            return
+        duration = self.scenario.run.duration
+        if at < 0:
+            self.add(path, f"at = {_fmt(float(at))} s is before the start of the run (rule: 0 ≤ at ≤ "
+                     "run.duration)", "a canister is released at 0 s or later")
+        elif _is_real(duration) and not self.damage.covers("run.duration") and at > duration:
+            when = self.event_time(float(at))
+            wrapped = "; a clock time before [clock] start is read as the next day" if "day" in when else ""
+            self.add(path, f"at = {when} is after the end of the run (rule: 0 ≤ at ≤ "
+                     f"run.duration = {_fmt(float(duration))} s)", f"lengthen run.duration, or move the release{wrapped}")
 
     # --- run, physics, navigation -------------------------------------------------------------
 
@@ -607,6 +662,8 @@ class _Checker:
                     "events name them)")
         people = [(f"populations.{p.name}", p.name, "population") for p in s.populations]
         self.unique(people, "population names must be unique")
+        gas = [(f"canisters.{c.name}", c.name, "canister") for c in s.canisters]
+        self.unique(gas, "canister names must be unique")
 
     def unique(self, entries: Iterable[tuple[str, str, str]], rule: str) -> None:
         first: dict[str, tuple[str, str]] = {}

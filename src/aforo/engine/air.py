@@ -1,0 +1,84 @@
+"""Tear gas in the engine: canisters release CS into the air, people breathe it.
+
+Each recorded frame (0.1 s by default):
+
+1. canisters that are burning release mass × frame / duration at their position;
+2. the gas field (:mod:`aforo.hazards.gas`) diffuses and ventilates for the frame; stair edges
+   are always open to the air, an interior door only while it is open (or broken), and open
+   ways out leak gas to the outside air;
+3. every agent inside breathes the concentration of its cell (its head is over its centre) and
+   :class:`aforo.hazards.exposure.Exposure` keeps its dose and effects;
+4. effects act on the body: with eyes closed (above the irritation level for the onset time)
+   an agent's desired speed drops to the blindfolded walking speed.
+
+Not coupled yet (issue #4): fleeing the gas (gas as a navigation cost); incapacitation and
+lethal doses are recorded in the casualty table but do not make an agent limp.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from shapely.geometry import Polygon
+
+from aforo.hazards.exposure import Exposure
+from aforo.hazards.gas import GasField, GasOpening, GasOutlet, GasSpace, build_gas_grid
+
+MG_PER_KG = 1e6
+SHUT = ("closed", "latched", "locked")
+
+
+class Air:
+    """The gas field, the canisters and everyone's exposure, for one simulation."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        sc = sim.scenario
+        v = sim.venue
+        g = sc.gas
+        spaces = []
+        for s, kind in enumerate(v.space_kinds):
+            if kind == "level":
+                spaces.append(GasSpace(v.space_areas[s], height_m=g.ceiling_height))
+            else:
+                stair = sc.stair(v.space_names[s])
+                spaces.append(GasSpace.for_stair(Polygon(stair.footprint), rise_m=stair.steps * stair.rise,
+                                                 upper_ceiling_m=g.ceiling_height))
+        openings = [GasOpening(p.stair, p.level, p.segment) for p in v.portals]
+        self._door_openings = [(len(openings) + k, d.name) for k, d in enumerate(v.interior_doors)]
+        openings += [GasOpening(v.space_index(d.level), v.space_index(d.level), d.jambs) for d in v.interior_doors]
+        outlets = [GasOutlet(o.space, o.segment) for o in v.outlets]
+        self.grid = build_gas_grid(spaces=spaces, openings=openings, outlets=outlets, cell_size=g.cell_size)
+        self.field = GasField(self.grid)
+        self.exposure = Exposure(sim.state.count)
+        self.base_speed = sim.state.desired_speed.copy()
+        self._n_openings = len(openings)
+
+    def _open_masks(self) -> tuple[np.ndarray, np.ndarray]:
+        v = self.sim.venue
+        links = np.ones(self._n_openings, dtype=bool)
+        for index, door in self._door_openings:
+            links[index] = v.door_states[door] not in SHUT
+        outlets = np.array([o.door is None or v.door_states[o.door] not in SHUT for o in v.outlets], dtype=bool)
+        return links, outlets
+
+    def update(self, interval_s: float) -> None:
+        sim = self.sim
+        t_end = sim.time_s
+        t_start = t_end - interval_s
+        for c in sim.scenario.canisters:
+            burning = min(t_end, c.at + c.duration) - max(t_start, c.at)
+            if burning > 0:
+                self.field.release(sim.venue.space_index(c.space), c.position[0], c.position[1],
+                                   c.mass * MG_PER_KG * burning / c.duration)
+        links, outlets = self._open_masks()
+        g = sim.scenario.gas
+        self.field.step(interval_s, diffusivity_m2_s=g.diffusivity, air_changes_per_h=g.air_changes_per_h,
+                        open_links=links, open_outlets=outlets)
+        st = sim.state
+        cs = np.where(st.active, self.field.concentration_at(st.space, st.pos_x, st.pos_y), 0.0)
+        self.exposure.update(interval_s, cs_mg_m3=cs)
+        st.desired_speed[:] = self.base_speed * self.exposure.speed_factor
+
+    @property
+    def released_mg(self) -> float:
+        return float(self.field.released_mg)
