@@ -156,6 +156,7 @@ def test_trajectories_have_the_documented_columns_and_types(orderly):
     assert table.schema.names == [
         "frame", "time_s", "agent", "population", "space", "x_m", "y_m", "elevation_m",
         "vx_m_per_s", "vy_m_per_s", "contact_force_n", "compression_n_per_m", "health", "limp",
+        "cs_mg_m3", "cs_dose_mg_min_m3",
     ]
     assert table.schema.equals(SCHEMA)
     types = {f.name: f.type for f in table.schema}
@@ -166,6 +167,8 @@ def test_trajectories_have_the_documented_columns_and_types(orderly):
     for name in ("population", "space"):
         assert pa.types.is_dictionary(types[name]) and types[name].value_type == pa.string()
     assert types["health"] == pa.int8() and types["limp"] == pa.bool_()
+    assert types["cs_mg_m3"] == pa.float32() and types["cs_dose_mg_min_m3"] == pa.float32()
+    assert table["cs_mg_m3"].to_numpy().max() == 0.0  # no canister, no gas
     assert set(table["health"].to_pylist()) <= {0, 1, 2, 3}
     assert read_trajectories(orderly.directory / "trajectories.parquet").equals(table)
 
