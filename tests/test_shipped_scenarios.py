@@ -61,3 +61,22 @@ def test_prosecution_account_runs_to_the_end_with_the_door_held_until_forced():
         held[a["area"]] = worst[(t >= 900.0) & (t < 2390.0)].mean()
     bottom = max(held["landing"], held["lower-stair"])
     assert bottom > 1000.0 and bottom > held["upper-stair"]  # measured: 1386 against 821 N/m
+
+
+def test_witnesses_account_runs_to_the_end_and_reports_casualties_with_places_and_causes():
+    """scenarios/los-olivos/witnesses.toml: tear gas in the hall, the door sealed. The run must
+    reach its end and record harm with where and why; how many is an outcome, not a target."""
+    scenario = load(SCENARIOS / "los-olivos" / "witnesses.toml")
+    sim = Simulation.from_scenario(scenario)
+    sim.run()
+    assert sim.time_s == pytest.approx(2700.0)
+    air = sim.air
+    assert air.released_mg == pytest.approx(5000.0, rel=1e-9)  # two grenades of 2.5 g CS
+    f = air.field
+    assert f.total_mass_mg + f.leaked_mg + f.ventilated_mg == pytest.approx(f.released_mg, rel=1e-9)
+    rows = sim.harm.casualties
+    assert rows and all(r["space"] in sim.venue.space_names and r["cause"] for r in rows)
+    gassed = [r for r in rows if r["cause"] == "CS gas"]
+    assert gassed and min(r["time_s"] for r in gassed) > 360.0  # not before the first grenade
+    times = np.array([p.time_s for p in sim.passages if p.line == "street"])
+    assert not np.any((times > 351.0) & (times < 2400.0))  # sealed from 20:45:50 to 21:20
