@@ -71,6 +71,7 @@ class Behaviour:
             if pop.name in starts_by_event:
                 st.start_step[mine] = STAND_STEP
         self.fields = FieldBook(sim.venue)  # the simulation calls assign_fields once it holds us
+        self._handed_over = False  # the kernel has not been given the field stack yet
 
     # -- destinations and fields -------------------------------------------------------------
     def _destination_index(self, name: str) -> int:
@@ -86,7 +87,8 @@ class Behaviour:
         for dest, mask in sorted(set(zip(self.destination.tolist(), ruled_out.tolist()))):
             key = FieldKey(self.destinations[dest], frozenset(n for n, b in self.door_bit.items() if mask & b))
             field_of[(self.destination == dest) & (ruled_out == mask)] = self.fields.index(key)
-        if before == 0 or len(self.fields.keys) != before:
+        if not self._handed_over or len(self.fields.keys) != before:
+            self._handed_over = True
             self.sim.refresh_fields()
 
     # -- per frame ---------------------------------------------------------------------------

@@ -24,9 +24,12 @@ class FieldBook:
 
     def __init__(self, venue: Venue):
         self.venue = venue
-        self.keys: list[FieldKey] = []
-        self.fields: list[NavField] = []
-        self._index: dict[FieldKey, int] = {}
+        # The venue already holds the field to the nearest way out with every door known
+        # (computed at compile): reuse it rather than march the whole raster again.
+        everyone = FieldKey("exit", frozenset())
+        self.keys: list[FieldKey] = [everyone]
+        self.fields: list[NavField] = [venue.fields[0]]
+        self._index: dict[FieldKey, int] = {everyone: 0}
         self._stack: np.ndarray | None = None
 
     def index(self, key: FieldKey) -> int:
@@ -41,8 +44,9 @@ class FieldBook:
         return self._index[key]
 
     def recompute(self) -> None:
-        """After a door changed state: every field in use is computed again."""
-        self.fields = [self._compute(key) for key in self.keys]
+        """After a door changed state (and the venue recomputed its own exit field): every field
+        in use is computed again."""
+        self.fields = [self.venue.fields[0] if k == 0 else self._compute(key) for k, key in enumerate(self.keys)]
         self._stack = None
 
     @property

@@ -35,7 +35,7 @@ from aforo.venue.compiled import Venue, compile_venue, rebuild_for_doors
 # microseconds to start even on an idle machine, and on a busy one a region waits for a
 # preempted worker (measured: the Los Olivos crush, 132 agents, ran 30× faster on one thread
 # while another process used a core). Results do not depend on the thread count.
-PARALLEL_MIN_AGENTS = 2000
+PARALLEL_MIN_AGENTS = 500
 
 # Neighbour cells are at least this large (m): twice the largest body radius plus the
 # interaction range covers every partner within the cutoff.
