@@ -25,7 +25,8 @@ from aforo.scenario import load
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((REPO / "scenarios").rglob("*.toml"))
 CORRIDOR = REPO / "scenarios" / "examples" / "corridor.toml"
-RUN_FILES = {"trajectories.parquet", "passages.parquet", "doors.parquet", "casualties.parquet", "summary.json",
+RUN_FILES = {"trajectories.parquet", "passages.parquet", "doors.parquet", "casualties.parquet", "gas.parquet",
+             "summary.json",
              "scenario.resolved.toml", "provenance.json"}
 
 # Three semantic problems at once (the layout is fine; the values and references are not).

@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         "run",
         help="simulate a scenario and write a run directory",
         description="Simulate SCENARIO and write trajectories.parquet, passages.parquet, "
-        "doors.parquet, casualties.parquet, summary.json, scenario.resolved.toml and provenance.json "
+        "doors.parquet, casualties.parquet, gas.parquet, summary.json, scenario.resolved.toml and provenance.json "
         "into DIR (docs/outputs.md).",
     )
     run.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario file (.toml)")
@@ -214,7 +214,7 @@ def _print_summary(summary: dict, out: Path) -> None:
     table.add_row("contact sub-steps", f"at most {diag['most_substeps_in_a_step']} in one step; wall guard reverted {diag['wall_reverts']} moves")
     console.print(table)
     console.print(f"written to [bold]{escape(str(out))}[/]: trajectories.parquet, passages.parquet, doors.parquet, "
-                  "casualties.parquet, summary.json")
+                  "casualties.parquet, gas.parquet, summary.json")
 
 
 def _check(args) -> int:

@@ -37,6 +37,7 @@ FINISHED_FILES = {
     "passages.parquet",
     "doors.parquet",
     "casualties.parquet",
+    "gas.parquet",
     "summary.json",
     "scenario.resolved.toml",
     "provenance.json",

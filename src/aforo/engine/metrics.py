@@ -218,3 +218,35 @@ class AreaMetrics:
 
 def _round_or_none(value: float) -> float | None:
     return None if math.isnan(value) else round(value, 3)
+
+
+class GasSnapshots:
+    """Every ``every_s`` seconds, the concentration of every air cell holding gas (> 1 µg/m³),
+    for gas.parquet; and the mass books (released, in the air, ventilated, leaked)."""
+
+    THRESHOLD_MG_M3 = 1e-3
+
+    def __init__(self, every_s: float = 5.0):
+        self.every_s = every_s
+        self.rows: list[tuple] = []  # (time_s, space, x_m, y_m, concentration_mg_m3)
+        self.books: list[dict] = []
+        self._next = 0.0
+
+    def on_start(self, sim) -> None:
+        pass
+
+    def on_frame(self, sim) -> None:
+        if sim.air is None or sim.time_s + 1e-9 < self._next:
+            return
+        self._next = sim.time_s + self.every_s
+        snap = sim.air.field.snapshot()
+        keep = snap["concentration_mg_m3"] > self.THRESHOLD_MG_M3
+        names = sim.venue.space_names
+        for space, x, y, c in zip(snap["space"][keep], snap["x"][keep], snap["y"][keep],
+                                  snap["concentration_mg_m3"][keep]):
+            self.rows.append((sim.time_s, names[int(space)], float(x), float(y), float(c)))
+        self.books.append({k: round(float(snap[k]), 6) for k in
+                           ("total_mass_mg", "released_mg", "ventilated_mg", "leaked_mg")} | {"time_s": round(sim.time_s, 3)})
+
+    def on_finish(self, sim) -> None:
+        pass

@@ -4,6 +4,7 @@
     DIR/passages.parquet       every exit and door crossing: time, agent, line, direction
     DIR/doors.parquet          every door leaf per frame: angle, contact force, handle force needed
     DIR/casualties.parquet     every injury, loss of consciousness and death: who, when, where, why
+    DIR/gas.parquet            tear-gas concentration of every air cell holding gas, every 5 s
     DIR/summary.json           headline numbers (written last: its presence means complete)
     DIR/scenario.resolved.toml the scenario with every default filled in
     DIR/provenance.json        aforo and library versions, seed, threads, input hash, timing
@@ -28,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import aforo
-from aforo.engine.metrics import DENSITY_DISC_AREA_M2, AreaMetrics, DoorMetrics, Metrics
+from aforo.engine.metrics import DENSITY_DISC_AREA_M2, AreaMetrics, DoorMetrics, GasSnapshots, Metrics
 from aforo.engine.simulation import Simulation
 from aforo.engine.trajectories import TrajectoryWriter
 from aforo.errors import RunDirectoryError
@@ -38,7 +39,7 @@ from aforo.scenario.units import format_clock, parse_clock
 
 PARTIAL = ".partial"
 OUTPUT_FILES = ("trajectories.parquet", "passages.parquet", "doors.parquet", "casualties.parquet",
-                "scenario.resolved.toml", "provenance.json", "summary.json")
+                "gas.parquet", "scenario.resolved.toml", "provenance.json", "summary.json")
 
 
 @dataclass
@@ -86,9 +87,9 @@ def run_scenario(
     sim = Simulation.from_scenario(scenario)
     compiled_s = time.time() - started
     writer = TrajectoryWriter(out_dir / ("trajectories.parquet" + PARTIAL))
-    metrics, doors, areas = Metrics(), DoorMetrics(), AreaMetrics()
+    metrics, doors, areas, gas = Metrics(), DoorMetrics(), AreaMetrics(), GasSnapshots()
     try:
-        sim.run(observers=(writer, metrics, doors, areas, *observers), progress=progress)
+        sim.run(observers=(writer, metrics, doors, areas, gas, *observers), progress=progress)
     finally:
         writer.close()
     wall_s = time.time() - started
@@ -96,13 +97,15 @@ def run_scenario(
     summary["door_leaves"] = doors.summary(sim)
     summary["areas"] = areas.summary()
     summary["harm"] = sim.harm.summary()
+    summary["gas"] = {"snapshot_every_s": gas.every_s, "mass_books_mg": gas.books} if sim.air is not None else None
     summary["wall_time_s"] = round(wall_s, 3)
     _write_passages(sim, out_dir / ("passages.parquet" + PARTIAL))
     _write_doors(doors, out_dir / ("doors.parquet" + PARTIAL))
     _write_casualties(sim, out_dir / ("casualties.parquet" + PARTIAL))
+    _write_gas(gas, out_dir / ("gas.parquet" + PARTIAL))
     _write_text(out_dir / "scenario.resolved.toml", dumps(scenario))
     _write_text(out_dir / "provenance.json", json.dumps(_provenance(scenario, scenario_text, compiled_s, wall_s, sim), indent=2))
-    for name in ("trajectories.parquet", "passages.parquet", "doors.parquet", "casualties.parquet"):
+    for name in ("trajectories.parquet", "passages.parquet", "doors.parquet", "casualties.parquet", "gas.parquet"):
         os.replace(out_dir / (name + PARTIAL), out_dir / name)
     _write_text(out_dir / "summary.json", json.dumps(summary, indent=2))
     return RunResult(out_dir, summary, sim)
@@ -157,6 +160,17 @@ def _write_casualties(sim: Simulation, path: Path) -> None:
     table = pa.table({f.name: pa.array([r[f.name] for r in rows], f.type) for f in CASUALTY_SCHEMA},
                      schema=CASUALTY_SCHEMA)
     pq.write_table(table, path)
+
+
+def _write_gas(gas: GasSnapshots, path: Path) -> None:
+    columns = list(zip(*gas.rows)) if gas.rows else [[]] * 5
+    pq.write_table(pa.table({
+        "time_s": pa.array(columns[0], pa.float64()),
+        "space": pa.array(columns[1], pa.string()),
+        "x_m": pa.array(columns[2], pa.float32()),
+        "y_m": pa.array(columns[3], pa.float32()),
+        "concentration_mg_m3": pa.array(columns[4], pa.float32()),
+    }), path)
 
 
 def steady_flow(times_s: np.ndarray) -> float | None:
