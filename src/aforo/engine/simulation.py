@@ -101,6 +101,7 @@ class Simulation:
     passages: list[Passage] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     fired: list = field(default_factory=list)  # (time_s, Event) as they fired
+    _timeline: list = field(default_factory=list)  # (step, Event) still to fire, in time order
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     behaviour: Behaviour | None = None
     harm: Harm | None = None
