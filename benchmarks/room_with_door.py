@@ -92,8 +92,8 @@ def sort_by_cell(sim) -> None:
     """Experiment (--sorted): renumber agents in neighbour-cell order, for memory locality.
 
     Spawning leaves agents in random order in space. Call before the first step (agent indices
-    are the agents' ids in every output). Per-agent arrays of the state and of the behaviour
-    (intentions) are permuted alike.
+    are the agents' ids in every output). Per-agent arrays of the state and of the engine's
+    per-agent books (behaviour, harm) are permuted alike.
     """
     x_min, y_min, cell, n_cells_x = sim._venue_tuple[-5:-1]
     s = sim.state
@@ -101,8 +101,8 @@ def sort_by_cell(sim) -> None:
     cy = ((s.pos_y - y_min) / cell).astype(np.int64)
     order = np.argsort(cy * n_cells_x + cx, kind="stable")
     columns = [getattr(s, f.name) for f in fields(s)]
-    if getattr(sim, "behaviour", None) is not None:
-        columns += list(vars(sim.behaviour).values())
+    for book in (getattr(sim, "behaviour", None), getattr(sim, "harm", None)):
+        columns += list(vars(book).values()) if book is not None else []
     for column in columns:
         if isinstance(column, np.ndarray) and column.shape[:1] == (s.count,):
             column[:] = column[order]
