@@ -117,7 +117,7 @@ def test_bottleneck_flow_of_orderly_walkers_matches_seyfried_2009():
 
     Default (orderly) walkers; nothing here is fitted to Seyfried's numbers (radius and
     headway come from Weidmann's diagram, docs/physics.md). Measured at the time of writing:
-    1.28, 1.84, 2.31 /s against Seyfried's 1.29, 1.90, 2.37.
+    1.28, 1.80, 2.35 /s (3 seeds) against Seyfried's 1.29, 1.90, 2.37.
     """
     flows = bottleneck_flows(pushing=False)
     assert 1.5 <= flows[1.0] / 1.0 <= 2.2
