@@ -58,7 +58,15 @@ from shapely.geometry.base import BaseGeometry
 
 from aforo.errors import AforoError
 from aforo.kernels.gas import OUTSIDE, gas_step, total_mass
-from aforo.navigation.grid import check_on_boundary, cut_links_crossing, segments_of
+from aforo.navigation.grid import (
+    cells_on_segment,
+    check_on_boundary,
+    cut_links_crossing,
+    lattice_links,
+    raster_layout,
+    read_only,
+    segments_of,
+)
 from aforo.navigation.lattice import (
     DOWN_SLOT,
     UP_SLOT,
@@ -143,11 +151,6 @@ class GasOutlet:
 
     space: int
     segment: Segment
-
-
-def _read_only(*arrays):
-    for array in arrays:
-        array.flags.writeable = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -299,35 +302,7 @@ def _on_boundary(polygon, segment, what):
 
 def _layout(spaces: Sequence[GasSpace], h: float) -> RasterLayout:
     """Rasters covering each polygon's bounds and one spare ring (the cells beyond an outlet)."""
-    bounds = np.array([space.polygon.bounds for space in spaces], dtype=float)
-    first_gx = np.floor(bounds[:, 0] / h).astype(np.int64) - 1
-    first_gy = np.floor(bounds[:, 1] / h).astype(np.int64) - 1
-    nx = np.ceil(bounds[:, 2] / h).astype(np.int64) + 1 - first_gx
-    ny = np.ceil(bounds[:, 3] / h).astype(np.int64) + 1 - first_gy
-    offset = np.concatenate([[0], np.cumsum(nx * ny)]).astype(np.int64)
-    return RasterLayout(h, first_gx, first_gy, nx, ny, offset)
-
-
-def _cells_on_segment(layout: RasterLayout, space: int, segment: np.ndarray) -> np.ndarray:
-    low = segment.min(axis=0) - ON_LINE_TOLERANCE_M
-    high = segment.max(axis=0) + ON_LINE_TOLERANCE_M
-    index, x, y = layout.window(space, low[0], low[1], high[0], high[1])
-    return index[point_segment_distance(x, y, segment.ravel()) <= ON_LINE_TOLERANCE_M]
-
-
-def _lattice_links(layout: RasterLayout, free: np.ndarray) -> np.ndarray:
-    neighbours = np.full((layout.n_cells, 4), -1, dtype=np.int64)
-    for s in range(layout.nx.size):
-        nx, ny, first = int(layout.nx[s]), int(layout.ny[s]), int(layout.offset[s])
-        index = first + np.arange(nx * ny).reshape(ny, nx)
-        ok = free[first:first + nx * ny].reshape(ny, nx)
-        both_x = ok[:, :-1] & ok[:, 1:]
-        neighbours[index[:, :-1][both_x], 1] = index[:, 1:][both_x]
-        neighbours[index[:, 1:][both_x], 0] = index[:, :-1][both_x]
-        both_y = ok[:-1, :] & ok[1:, :]
-        neighbours[index[:-1, :][both_y], 3] = index[1:, :][both_y]
-        neighbours[index[1:, :][both_y], 2] = index[:-1, :][both_y]
-    return neighbours
+    return raster_layout([space.polygon for space in spaces], h, 1)
 
 
 def _read_cells(layout: RasterLayout, spaces, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -423,10 +398,10 @@ def build_gas_grid(*, spaces: Sequence[GasSpace], openings: Sequence[GasOpening]
         free[layout.offset[s]:layout.offset[s + 1]] = shapely.contains_xy(space.polygon, x, y)
     for a, b, segment, _ in checked:
         if a != b:  # a centre on the line counts once, in space_a
-            free[_cells_on_segment(layout, a, segment)] = True
-            free[_cells_on_segment(layout, b, segment)] = False
+            free[cells_on_segment(layout, a, segment)] = True
+            free[cells_on_segment(layout, b, segment)] = False
 
-    neighbours = _lattice_links(layout, free)
+    neighbours = lattice_links(layout, free)
     walls, wall_space = [], []
     for s, space in enumerate(spaces):
         boundary = space.polygon.boundary
@@ -499,7 +474,7 @@ def build_gas_grid(*, spaces: Sequence[GasSpace], openings: Sequence[GasOpening]
         outlet_links=outlet_links, max_rate_per_m2=float(rate.max(initial=0.0)),
         read_cell=read_cell, near_boundary=near_boundary, x=x, y=y,
     )
-    _read_only(layout.first_gx, layout.first_gy, layout.nx, layout.ny, layout.offset, height, free,
+    read_only(layout.first_gx, layout.first_gy, layout.nx, layout.ny, layout.offset, height, free,
                volume, space_of_cell, neighbours, conductance, switch, opening_links, outlet_links,
                read_cell, near_boundary, x, y)
     return grid

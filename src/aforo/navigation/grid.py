@@ -151,7 +151,13 @@ def cells_in(grid: NavGrid, space: int, polygon, *, free_only: bool = True) -> n
 def _raster_layout(spaces: Sequence[NavSpace], cell_size: float) -> RasterLayout:
     """Rasters covering each polygon's bounds plus room for an apron and one spare ring."""
     padding = math.ceil(apron_depth(cell_size) / cell_size) + 2
-    bounds = np.array([space.polygon.bounds for space in spaces], dtype=float)
+    return raster_layout([space.polygon for space in spaces], cell_size, padding)
+
+
+def raster_layout(polygons, cell_size: float, padding: int) -> RasterLayout:
+    """One raster per polygon on the global lattice, covering its bounds plus ``padding`` cells
+    all round (shared with the gas grid, :mod:`aforo.hazards.gas`)."""
+    bounds = np.array([polygon.bounds for polygon in polygons], dtype=float)
     first_gx = np.floor(bounds[:, 0] / cell_size).astype(np.int64) - padding
     first_gy = np.floor(bounds[:, 1] / cell_size).astype(np.int64) - padding
     nx = np.ceil(bounds[:, 2] / cell_size).astype(np.int64) + padding - first_gx
@@ -175,13 +181,13 @@ def _free_cells(layout: RasterLayout, spaces: Sequence[NavSpace], walls, wall_sp
         free[layout.offset[s]:layout.offset[s + 1]] = shapely.contains_xy(space.polygon, x, y)
     for space_a, space_b, segment, _ in portals:
         for space, value in ((space_a, True), (space_b, False)):
-            free[_cells_on_segment(layout, space, segment)] = value
+            free[cells_on_segment(layout, space, segment)] = value
     on_wall, _ = segment_band_distance(layout, walls, wall_space, ON_LINE_TOLERANCE_M)
     free[np.isfinite(on_wall)] = False
     return free
 
 
-def _cells_on_segment(layout: RasterLayout, space: int, segment: np.ndarray) -> np.ndarray:
+def cells_on_segment(layout: RasterLayout, space: int, segment: np.ndarray) -> np.ndarray:
     """Cells of ``space`` whose centre lies on the segment (within ON_LINE_TOLERANCE_M)."""
     low = segment.min(axis=0) - ON_LINE_TOLERANCE_M
     high = segment.max(axis=0) + ON_LINE_TOLERANCE_M
@@ -189,7 +195,7 @@ def _cells_on_segment(layout: RasterLayout, space: int, segment: np.ndarray) -> 
     return index[point_segment_distance(x, y, segment.ravel()) <= ON_LINE_TOLERANCE_M]
 
 
-def _lattice_links(layout: RasterLayout, free: np.ndarray) -> np.ndarray:
+def lattice_links(layout: RasterLayout, free: np.ndarray) -> np.ndarray:
     """Links between free cells that are lattice neighbours in the same raster."""
     neighbours = np.full((layout.n_cells, 4), -1, dtype=np.int64)
     for s in range(layout.nx.size):
@@ -293,7 +299,7 @@ def _wall_distance(layout, free, neighbours, space_of_cell, walls, wall_space) -
     return distance
 
 
-def _read_only(*arrays):
+def read_only(*arrays):
     for array in arrays:
         array.flags.writeable = False
 
@@ -330,7 +336,7 @@ def build_grid(*, spaces: Sequence[NavSpace], portals: Sequence[tuple[int, int, 
     layout = _raster_layout(spaces, cell_size)
     walls, wall_space = _walls(spaces, portals_by_space)
     free = _free_cells(layout, spaces, walls, wall_space, checked_portals)
-    neighbours = _lattice_links(layout, free)
+    neighbours = lattice_links(layout, free)
     # walls thinner than a cell still separate; then portals (not walls) join spaces
     cut_links_crossing(neighbours, layout, walls, wall_space)
     for space_a, space_b, segment, what in checked_portals:
@@ -353,7 +359,7 @@ def build_grid(*, spaces: Sequence[NavSpace], portals: Sequence[tuple[int, int, 
         wall_segments=walls,
         wall_segment_space=wall_space,
     )
-    _read_only(grid.origin_x, grid.origin_y, grid.nx, grid.ny, grid.offset, grid.free,
+    read_only(grid.origin_x, grid.origin_y, grid.nx, grid.ny, grid.offset, grid.free,
                grid.neighbours, grid.space_of_cell, grid.wall_distance, grid.wall_segments,
                grid.wall_segment_space)
     return grid
