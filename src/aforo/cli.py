@@ -120,6 +120,9 @@ def _run(args) -> int:
     text = args.scenario.read_text(encoding="utf-8")
     console.print(f"[bold]aforo[/] {aforo.__version__}: {escape(scenario.name)} — {scenario.agent_count} agents, "
                   f"{run.duration:g} s at dt = {run.time_step:g} s")
+    if _first_compile():
+        console.print("[dim]compiling the simulation kernels: the first run after installing takes a minute or "
+                      "two longer; later runs start at once[/]")
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -152,6 +155,16 @@ class _ProgressObserver:
 
     def on_finish(self, sim) -> None:
         self.on_frame(sim)
+
+
+def _first_compile() -> bool:
+    """True when the kernels have not been compiled and cached on this machine yet."""
+    import numba
+
+    import aforo.kernels  # noqa: F401  (sets numba's cache directory)
+
+    cache = Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else None
+    return cache is None or not cache.is_dir() or not any(cache.rglob("*.nbi"))
 
 
 def _print_summary(summary: dict, out: Path) -> None:
