@@ -62,3 +62,27 @@ def test_gas_leaks_out_of_an_open_exit_and_the_books_balance():
     f = sim.air.field
     assert f.leaked_mg > 0
     assert f.total_mass_mg + f.leaked_mg + f.ventilated_mg == pytest.approx(f.released_mg, rel=1e-9)
+
+
+def test_people_route_round_irritating_gas():
+    """Two ways out of a 24 m hall; gas fills the west end. People standing nearer the west exit
+    leave by it without gas, and mostly by the far east exit once it fills with gas."""
+    ring = ((0, 0), (0, 2.5), (0, 3.5), (0, 6), (24, 6), (24, 3.5), (24, 2.5), (24, 0))
+    hall = Level("hall", 0.0, ((ring[0], ring[7], ring[6], ring[5], ring[4], ring[3], ring[2], ring[1]),),
+                 exits=(Exit("west", "hall", ((0, 2.5), (0, 3.5))), Exit("east", "hall", ((24, 2.5), (24, 3.5)))))
+    people = Population("people", "hall", 10, spawn=((9, 1), (10, 1), (10, 5), (9, 5)),
+                        start=Distribution.fixed(40.0), desired_speed=Distribution.fixed(1.3))
+    run = RunSettings(duration=120, time_step=0.01, record_interval=0.1, seed=3)
+    from aforo.scenario.model import GasSettings
+
+    def exits_used(canisters):
+        scenario = Scenario(name="choice", levels=(hall,), populations=(people,), canisters=canisters,
+                            run=run, gas=GasSettings(diffusivity=0.2))
+        sim = Simulation.from_scenario(scenario)
+        sim.run()
+        return [p.line for p in sim.passages]
+
+    clean = exits_used(())
+    assert clean.count("west") == 10
+    gassed = exits_used((Canister("cloud", "hall", (3.0, 3.0), at=0.0, mass=0.02, duration=5.0),))
+    assert gassed.count("east") >= 7

@@ -232,3 +232,25 @@ def test_walkers_from_anywhere_reachable_get_out_of_a_cluttered_room(seed):
         start = x[cell] + rng.uniform(-0.4, 0.4) * CELL, y[cell] + rng.uniform(-0.4, 0.4) * CELL
         walk = follow(grid, field, Venue(spaces, ()), 0, *start, exit_, max_steps=20000)
         assert walk.exited, f"from {start}: stuck at {walk.stuck_at} after {walk.steps} steps"
+
+
+def test_cell_cost_makes_paths_avoid_costly_cells():
+    """A costly band across the direct route makes the field go round it where it can."""
+    import shapely as _shapely
+    from aforo.navigation import NavSpace, build_grid, compute_field
+
+    room = _shapely.box(0, 0, 10, 10)
+    spaces = [NavSpace(polygon=room)]
+    grid = build_grid(spaces=spaces, portals=[], cell_size=0.1)
+    exit_ = [(0, ((10.0, 4.5), (10.0, 5.5)))]
+    plain = compute_field(grid, spaces=spaces, targets=exit_, wall_penalty=0)
+    x, y = grid.cell_centres()
+    band = (x > 6) & (x < 7) & (y > 2) & (y < 8)  # a cloud in front of the exit
+    cost = np.where(band, 20.0, 1.0)
+    costly = compute_field(grid, spaces=spaces, targets=exit_, wall_penalty=0, cell_cost=cost)
+    behind = np.flatnonzero((np.abs(x - 3.05) < 0.01) & (np.abs(y - 5.05) < 0.01))[0]
+    assert costly.travel_time[behind] > plain.travel_time[behind]
+    # going round the 6 m band costs less than crossing it at 20x
+    assert costly.travel_time[behind] < plain.travel_time[behind] + 20 * 1.0
+    with pytest.raises(Exception):
+        compute_field(grid, spaces=spaces, targets=exit_, cell_cost=np.full(3, 2.0))

@@ -11,8 +11,13 @@ Each recorded frame (0.1 s by default):
 4. effects act on the body: with eyes closed (above the irritation level for the onset time)
    an agent's desired speed drops to the blindfolded walking speed.
 
-Not coupled yet (issue #4): fleeing the gas (gas as a navigation cost); incapacitation and
-lethal doses are recorded in the casualty table but do not make an agent limp.
+5. people avoid the gas: every 5 s the navigation fields are recomputed with each raster cell's
+   walking cost multiplied by 1 + 4·min(C / C_irritation, 1), so routes bend round irritating
+   air where another way exists (an assumption: no law for how strongly people avoid CS is in
+   our sources; the factor is a module constant to vary).
+
+Incapacitation and lethal doses are recorded in the casualty table but do not make an agent
+limp.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from aforo.hazards.exposure import Exposure
 from aforo.hazards.gas import GasField, GasOpening, GasOutlet, GasSpace, build_gas_grid
 
 MG_PER_KG = 1e6
+GAS_AVOIDANCE = 4.0  # extra walking cost in fully irritating air (×, see the module docstring)
+FIELD_REFRESH_S = 5.0  # how often the navigation fields see the gas
 SHUT = ("closed", "latched", "locked")
 
 
@@ -52,6 +59,10 @@ class Air:
         self.exposure = Exposure(sim.state.count)
         self.base_speed = sim.state.desired_speed.copy()
         self._n_openings = len(openings)
+        self._next_refresh_s = 0.0
+        g_nav = v.nav_grid
+        self._nav_x, self._nav_y = g_nav.cell_centres()
+        self._nav_space = g_nav.space_of_cell
 
     def _open_masks(self) -> tuple[np.ndarray, np.ndarray]:
         v = self.sim.venue
@@ -78,6 +89,22 @@ class Air:
         cs = np.where(st.active, self.field.concentration_at(st.space, st.pos_x, st.pos_y), 0.0)
         self.exposure.update(interval_s, cs_mg_m3=cs)
         st.desired_speed[:] = self.base_speed * self.exposure.speed_factor
+        if t_end + 1e-9 >= self._next_refresh_s:
+            self._next_refresh_s = t_end + FIELD_REFRESH_S
+            self._steer_round_gas()
+
+    def _steer_round_gas(self) -> None:
+        """Navigation fields that make irritating air costly to walk through."""
+        if self.field.total_mass_mg <= 0.0:
+            return
+        c = self.field.concentration_at(self._nav_space, self._nav_x, self._nav_y)
+        irritating = np.minimum(c / self.exposure.params.cs_irritation_mg_m3, 1.0)
+        cost = 1.0 + GAS_AVOIDANCE * irritating
+        book = self.sim.behaviour.fields
+        if book.cell_cost is not None and np.max(np.abs(cost - book.cell_cost)) < 0.05:
+            return  # the gas has not changed enough to change anyone's route
+        book.set_cell_cost(cost)
+        self.sim.refresh_fields()
 
     @property
     def released_mg(self) -> float:

@@ -31,6 +31,7 @@ class FieldBook:
         self.fields: list[NavField] = [venue.fields[0]]
         self._index: dict[FieldKey, int] = {everyone: 0}
         self._stack: np.ndarray | None = None
+        self.cell_cost: np.ndarray | None = None  # per-cell slowness factor (gas people avoid)
 
     def index(self, key: FieldKey) -> int:
         """The field's index, computing it the first time the key is seen."""
@@ -46,8 +47,14 @@ class FieldBook:
     def recompute(self) -> None:
         """After a door changed state (and the venue recomputed its own exit field): every field
         in use is computed again."""
-        self.fields = [self.venue.fields[0] if k == 0 else self._compute(key) for k, key in enumerate(self.keys)]
+        self.fields = [self.venue.fields[0] if k == 0 and self.cell_cost is None else self._compute(key)
+                       for k, key in enumerate(self.keys)]
         self._stack = None
+
+    def set_cell_cost(self, cost: np.ndarray | None) -> None:
+        """Change what cells cost (None: nothing extra) and recompute every field in use."""
+        self.cell_cost = cost
+        self.recompute()
 
     @property
     def directions(self) -> np.ndarray:
@@ -74,4 +81,5 @@ class FieldBook:
                     targets.append((o.space, o.segment))
         if not targets and not areas:
             return nowhere_field(v)
-        return compute_field(v.nav_grid, spaces=nav_spaces(v), targets=targets, target_areas=areas, barriers=barriers)
+        return compute_field(v.nav_grid, spaces=nav_spaces(v), targets=targets, target_areas=areas, barriers=barriers,
+                             cell_cost=self.cell_cost)

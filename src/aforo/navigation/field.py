@@ -260,7 +260,7 @@ def _stair_slowness(grid: NavGrid, spaces, travel_time, centres) -> np.ndarray:
 def compute_field(grid: NavGrid, *, spaces: Sequence[NavSpace], targets: Sequence[tuple[int, Segment]] = (),
                   target_areas: Sequence[tuple[int, BaseGeometry]] = (),
                   barriers: Sequence[tuple[int, Segment]] = (), wall_buffer: float = 0.3,
-                  wall_penalty: float = 1.0) -> NavField:
+                  wall_penalty: float = 1.0, cell_cost: np.ndarray | None = None) -> NavField:
     """Travel time to the nearest of ``targets`` and ``target_areas`` over ``grid``, and its
     descent directions.
 
@@ -274,6 +274,8 @@ def compute_field(grid: NavGrid, *, spaces: Sequence[NavSpace], targets: Sequenc
     barriers      (space, segment): closed interior doors, segments (m) nothing may cross
     wall_buffer   distance (m) from walls within which the slowness is raised
     wall_penalty  slowness increase at a wall (dimensionless; 0 turns the penalty off)
+    cell_cost     optional [n_cells] factor ≥ 1 multiplying each cell's slowness (e.g. gas that
+                  people avoid); None for none
 
     Raises :class:`NavigationError` when there is no target of either kind, an index is out of
     range, a target is off its space's boundary or is too narrow to open onto any free cell, or
@@ -296,6 +298,11 @@ def compute_field(grid: NavGrid, *, spaces: Sequence[NavSpace], targets: Sequenc
     seed_time = np.where(in_area, 0.0, apron.seed_time)
     walls, wall_space = _effective_walls(grid, target_list, barrier_list)
     penalty = _wall_penalty_factor(grid, walls, wall_space, float(wall_buffer), float(wall_penalty))
+    if cell_cost is not None:
+        cost = np.asarray(cell_cost, dtype=np.float64)
+        if cost.shape != (grid.free.size,) or not np.all(np.isfinite(cost) & (cost >= 1.0)):
+            raise NavigationError(f"cell_cost must be {grid.free.size} finite factors ≥ 1")
+        penalty = penalty * cost
     passable = grid.free | apron.mask
 
     def march(space_slowness: np.ndarray) -> np.ndarray:
