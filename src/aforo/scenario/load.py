@@ -378,16 +378,21 @@ def _point(value: Any, path: str) -> tuple[float, float]:
 def _points(value: Any, path: str) -> list[tuple[float, float]]:
     if not isinstance(value, list):
         raise _Invalid.at(path, f"expected a list of [x, y] points, got {_show(value)}")
+    return _each(value, path, _point)
+
+
+def _each(items: list, path: str, parse: Parser) -> list:
+    """Every item parsed (paths ``path[i]``); all their problems raised together."""
     problems: list[Problem] = []
-    points = []
-    for i, item in enumerate(value):
+    parsed = []
+    for i, item in enumerate(items):
         try:
-            points.append(_point(item, f"{path}[{i}]"))
+            parsed.append(parse(item, f"{path}[{i}]"))
         except _Invalid as exc:
             problems += exc.problems
     if problems:
         raise _Invalid(problems)
-    return points
+    return parsed
 
 
 def _ring(value: Any, path: str) -> tuple[tuple[float, float], ...]:
@@ -404,16 +409,7 @@ def _rings(value: Any, path: str) -> tuple[tuple[tuple[float, float], ...], ...]
         raise _Invalid.at(path, f"expected a ring [[x, y], ...] or a list of rings, got {_show(value)}")
     if value and not (isinstance(value[0], list) and value[0] and isinstance(value[0][0], list)):
         return (_ring(value, f"{path}[0]"),)  # its first item is not a ring: it is one ring
-    problems: list[Problem] = []
-    rings = []
-    for i, item in enumerate(value):
-        try:
-            rings.append(_ring(item, f"{path}[{i}]"))
-        except _Invalid as exc:
-            problems += exc.problems
-    if problems:
-        raise _Invalid(problems)
-    return tuple(rings)
+    return tuple(_each(value, path, _ring))
 
 
 def _segment(value: Any, path: str) -> tuple[tuple[float, float], tuple[float, float]]:
