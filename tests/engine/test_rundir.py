@@ -157,7 +157,7 @@ def test_trajectories_have_the_documented_columns_and_types(orderly):
     assert table.schema.names == [
         "frame", "time_s", "agent", "population", "space", "x_m", "y_m", "elevation_m",
         "vx_m_per_s", "vy_m_per_s", "contact_force_n", "compression_n_per_m", "health", "limp",
-        "cs_mg_m3", "cs_dose_mg_min_m3",
+        "cs_mg_m3", "cs_dose_mg_min_m3", "fed", "extinction_per_m",
     ]
     assert table.schema.equals(SCHEMA)
     types = {f.name: f.type for f in table.schema}
@@ -169,6 +169,9 @@ def test_trajectories_have_the_documented_columns_and_types(orderly):
         assert pa.types.is_dictionary(types[name]) and types[name].value_type == pa.string()
     assert types["health"] == pa.int8() and types["limp"] == pa.bool_()
     assert types["cs_mg_m3"] == pa.float32() and types["cs_dose_mg_min_m3"] == pa.float32()
+    for name in ("fed", "extinction_per_m"):
+        assert types[name] == pa.float32(), name
+        assert table[name].to_numpy().max() == 0.0  # no smoke
     assert table["cs_mg_m3"].to_numpy().max() == 0.0  # no canister, no gas
     assert set(table["health"].to_pylist()) <= {0, 1, 2, 3}
     assert read_trajectories(orderly.directory / "trajectories.parquet").equals(table)

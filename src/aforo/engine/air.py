@@ -16,8 +16,13 @@ Each recorded frame (0.1 s by default):
    air where another way exists (an assumption: no law for how strongly people avoid CS is in
    our sources; the factor is a module constant to vary).
 
-Incapacitation and lethal doses are recorded in the casualty table but do not make an agent
-limp.
+Fire gases and smoke are an input (``[smoke.*]``, :mod:`aforo.hazards.smoke`): each frame every
+agent breathes the values at its position, which feed Purser's FED and slow walking in smoke
+(Frantzich & Nilsson). FED ≥ 1 incapacitates: the agent goes down (:mod:`aforo.engine.harm`), as
+FDS+Evac stops agents whose FED reaches 1.
+
+CS incapacitation and lethal doses are recorded in the casualty table but do not make an agent
+limp: people blinded by CS still stumble on.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from shapely.geometry import Polygon
 
 from aforo.hazards.exposure import Exposure
 from aforo.hazards.gas import GasField, GasOpening, GasOutlet, GasSpace, build_gas_grid
+from aforo.hazards.smoke import SmokeLayer
 
 MG_PER_KG = 1e6
 GAS_AVOIDANCE = 4.0  # extra walking cost in fully irritating air (×, see the module docstring)
@@ -35,10 +41,18 @@ SHUT = ("closed", "latched", "locked")
 
 
 class Air:
-    """The gas field, the canisters and everyone's exposure, for one simulation."""
+    """The gas field, the canisters, the fire gases given as input and everyone's exposure."""
 
-    def __init__(self, sim):
+    def __init__(self, sim, exposure_params):
         self.sim = sim
+        self.exposure = Exposure(sim.state.count, exposure_params)
+        self.base_speed = sim.state.desired_speed.copy()
+        self.smoke = SmokeLayer(sim.scenario.smoke, sim.venue.space_names) if sim.scenario.smoke else None
+        self.field = self._gas_field() if sim.scenario.canisters else None
+        self._next_refresh_s = 0.0
+
+    def _gas_field(self) -> GasField:
+        sim = self.sim
         sc = sim.scenario
         v = sim.venue
         g = sc.gas
@@ -55,14 +69,11 @@ class Air:
         openings += [GasOpening(v.space_index(d.level), v.space_index(d.level), d.jambs) for d in v.interior_doors]
         outlets = [GasOutlet(o.space, o.segment) for o in v.outlets]
         self.grid = build_gas_grid(spaces=spaces, openings=openings, outlets=outlets, cell_size=g.cell_size)
-        self.field = GasField(self.grid)
-        self.exposure = Exposure(sim.state.count)
-        self.base_speed = sim.state.desired_speed.copy()
         self._n_openings = len(openings)
-        self._next_refresh_s = 0.0
         g_nav = v.nav_grid
         self._nav_x, self._nav_y = g_nav.cell_centres()
         self._nav_space = g_nav.space_of_cell
+        return GasField(self.grid)
 
     def _open_masks(self) -> tuple[np.ndarray, np.ndarray]:
         v = self.sim.venue
@@ -73,6 +84,23 @@ class Air:
         return links, outlets
 
     def update(self, interval_s: float) -> None:
+        sim = self.sim
+        st = sim.state
+        air = {}
+        if self.field is not None:
+            self._move_gas(interval_s)
+            air["cs_mg_m3"] = np.where(st.active, self.field.concentration_at(st.space, st.pos_x, st.pos_y), 0.0)
+        if self.smoke is not None:
+            # the air over the frame just simulated, sampled at its middle
+            air.update(self.smoke.sample(sim.time_s - interval_s / 2, st.space, st.pos_x, st.pos_y, st.active))
+        self.exposure.update(interval_s, **air)
+        st.desired_speed[:] = self.base_speed * self.exposure.speed_factor
+        if self.field is not None and sim.time_s + 1e-9 >= self._next_refresh_s:
+            self._next_refresh_s = sim.time_s + FIELD_REFRESH_S
+            self._steer_round_gas()
+
+    def _move_gas(self, interval_s: float) -> None:
+        """Canisters release; the gas spreads, leaks through what is open and is ventilated."""
         sim = self.sim
         t_end = sim.time_s
         t_start = t_end - interval_s
@@ -85,13 +113,6 @@ class Air:
         g = sim.scenario.gas
         self.field.step(interval_s, diffusivity_m2_s=g.diffusivity, air_changes_per_h=g.air_changes_per_h,
                         open_links=links, open_outlets=outlets)
-        st = sim.state
-        cs = np.where(st.active, self.field.concentration_at(st.space, st.pos_x, st.pos_y), 0.0)
-        self.exposure.update(interval_s, cs_mg_m3=cs)
-        st.desired_speed[:] = self.base_speed * self.exposure.speed_factor
-        if t_end + 1e-9 >= self._next_refresh_s:
-            self._next_refresh_s = t_end + FIELD_REFRESH_S
-            self._steer_round_gas()
 
     def _steer_round_gas(self) -> None:
         """Navigation fields that make irritating air costly to walk through."""
@@ -108,4 +129,4 @@ class Air:
 
     @property
     def released_mg(self) -> float:
-        return float(self.field.released_mg)
+        return float(self.field.released_mg) if self.field is not None else 0.0

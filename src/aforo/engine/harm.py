@@ -24,18 +24,21 @@ from aforo.hazards.injury import (
     CompressionInjury,
     FallModel,
 )
+from aforo.hazards.settings import HarmParameters
 
 STATE_NAMES = {INJURED: "injured", UNCONSCIOUS: "unconscious", DEAD: "dead"}
+CAUSE_CS = "CS gas"
+CAUSE_FIRE_GASES = "fire gases"
 
 
 class Harm:
     """Injury states, falls and the casualty record of one simulation."""
 
-    def __init__(self, sim):
+    def __init__(self, sim, params: HarmParameters = HarmParameters()):
         self.sim = sim
         st = sim.state
-        self.injury = CompressionInjury(st.count, radius_m=st.radius if st.count else 0.3)
-        self.falls = FallModel(st.count, np.random.default_rng((sim.scenario.run.seed, 0xFA11)))
+        self.injury = CompressionInjury(st.count, params.compression, radius_m=st.radius if st.count else 0.3)
+        self.falls = FallModel(st.count, np.random.default_rng((sim.scenario.run.seed, 0xFA11)), params.falls)
         self.casualties: list[dict] = []
         self.falls_total = 0
         self.peak_load_n = np.zeros(st.count)
@@ -52,19 +55,25 @@ class Harm:
             self._record(agent, state, cause)
         if sim.air is not None:
             self._gas_casualties()
-        fell, _ = self.falls.update(interval_s, load, sim.time_s, cannot_rise=self.injury.state >= UNCONSCIOUS)
+        down = self.injury.state >= UNCONSCIOUS
+        if sim.air is not None:
+            down = down | sim.air.exposure.incapacitated_fed  # FED ≥ 1: overcome by fire gases
+        fell, _ = self.falls.update(interval_s, load, sim.time_s, cannot_rise=down)
         self.falls_total += int(len(fell))
-        st.limp[:] = self.falls.fallen | (self.injury.state >= UNCONSCIOUS)
+        st.limp[:] = self.falls.fallen | down
 
     def _gas_casualties(self) -> None:
-        """CS incapacitation and lethal doses, recorded apart from the compression states."""
+        """Gas harm, recorded apart from the compression states: CS incapacitation and lethal
+        doses, and incapacitation by fire gases (Purser's FED ≥ 1)."""
         ex = self.sim.air.exposure
-        for flag, times, state in ((ex.incapacitated_cs, ex.time_incapacitated_cs_s, "incapacitated"),
-                                   (ex.lethal_cs, ex.time_lethal_cs_s, "lethal dose")):
-            seen = self._gas_seen.setdefault(state, np.zeros(flag.size, dtype=bool))
+        for flag, times, state, cause in (
+                (ex.incapacitated_cs, ex.time_incapacitated_cs_s, "incapacitated", CAUSE_CS),
+                (ex.lethal_cs, ex.time_lethal_cs_s, "lethal dose", CAUSE_CS),
+                (ex.incapacitated_fed, ex.time_incapacitated_fed_s, "incapacitated", CAUSE_FIRE_GASES)):
+            seen = self._gas_seen.setdefault(f"{state} ({cause})", np.zeros(flag.size, dtype=bool))
             for agent in np.flatnonzero(flag & ~seen):
                 seen[agent] = True
-                self._record(int(agent), state, "CS gas", float(times[agent]))
+                self._record(int(agent), state, cause, float(times[agent]))
 
     def _record(self, agent: int, state: int | str, cause: str, time_s: float | None = None) -> None:
         sim = self.sim
@@ -103,8 +112,8 @@ class Harm:
 
     def summary(self) -> dict:
         counts: dict[str, int] = {name: int(np.count_nonzero(self.injury.state == s)) for s, name in STATE_NAMES.items()}
-        for state, seen in self._gas_seen.items():  # gas harm, reported apart
-            counts[f"{state} (CS gas)"] = int(seen.sum())
+        for key, seen in self._gas_seen.items():  # gas harm, reported apart
+            counts[key] = int(seen.sum())
         by_place: dict[str, dict[str, int]] = {}
         worst = {name: s for s, name in STATE_NAMES.items()}
         for row in self.casualties:

@@ -236,7 +236,7 @@ class GasSnapshots:
         pass
 
     def on_frame(self, sim) -> None:
-        if sim.air is None or sim.time_s + 1e-9 < self._next:
+        if sim.air is None or sim.air.field is None or sim.time_s + 1e-9 < self._next:
             return
         self._next = sim.time_s + self.every_s
         snap = sim.air.field.snapshot()

@@ -97,7 +97,7 @@ def run_scenario(
     summary["door_leaves"] = doors.summary(sim)
     summary["areas"] = areas.summary()
     summary["harm"] = sim.harm.summary()
-    summary["gas"] = {"snapshot_every_s": gas.every_s, "mass_books_mg": gas.books} if sim.air is not None else None
+    summary["gas"] = {"snapshot_every_s": gas.every_s, "mass_books_mg": gas.books} if sim.air is not None and sim.air.field is not None else None
     summary["wall_time_s"] = round(wall_s, 3)
     _write_passages(sim, out_dir / ("passages.parquet" + PARTIAL))
     _write_doors(doors, out_dir / ("doors.parquet" + PARTIAL))
@@ -272,6 +272,9 @@ def _provenance(scenario: Scenario, text: str | None, compiled_s: float, wall_s:
         "seed": scenario.run.seed,
         "scenario_sha256": hashlib.sha256(source.encode("utf-8")).hexdigest(),
         "resolved_scenario_sha256": hashlib.sha256(dumps(scenario).encode("utf-8")).hexdigest(),
+        # data files the scenario reads: a rerun can check it read the same air
+        "input_files_sha256": {s.file: hashlib.sha256(Path(s.file).read_bytes()).hexdigest()
+                               for s in scenario.smoke if s.file is not None},
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - wall_s)),
         "setup_s": round(compiled_s, 3),
         "wall_time_s": round(wall_s, 3),

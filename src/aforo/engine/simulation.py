@@ -19,6 +19,7 @@ from aforo.engine.behaviour import Behaviour
 from aforo.engine.air import Air
 from aforo.engine.harm import Harm
 from aforo.engine.state import AgentState, Scratch, kernel_parameters, spawn_agents
+from aforo.hazards.settings import harm_parameters
 from aforo.kernels.cells import build_wall_cells
 from aforo.kernels.constraints import LINE_COUNTER, LINE_EXIT
 from aforo.kernels.social_force import (
@@ -105,11 +106,12 @@ class Simulation:
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     behaviour: Behaviour | None = None
     harm: Harm | None = None
-    air: Air | None = None  # only when the scenario has canisters
+    air: Air | None = None  # only when the scenario has canisters or smoke
     substeps_this_frame: int = 0
 
     @staticmethod
     def from_scenario(scenario: Scenario, venue: Venue | None = None) -> "Simulation":
+        harm = harm_parameters(scenario.harm)  # bad thresholds fail before any work is done
         venue = venue if venue is not None else compile_venue(scenario)
         state = spawn_agents(scenario, venue)
         sim = Simulation(
@@ -123,8 +125,8 @@ class Simulation:
         sim._prepare()
         sim.behaviour = Behaviour(sim)
         sim.behaviour.assign_fields()
-        sim.air = Air(sim) if scenario.canisters else None
-        sim.harm = Harm(sim)
+        sim.air = Air(sim, harm.exposure) if scenario.canisters or scenario.smoke else None
+        sim.harm = Harm(sim, harm)
         sim._timeline = [(int(round(e.at / scenario.run.time_step)), e) for e in scenario.events]
         return sim
 

@@ -8,7 +8,8 @@ Columns (units in the names; documented in docs/outputs.md):
     compression_n_per_m float32 (contact_force_n / body circumference; Helbing's injury measure),
     health int8 (0 unharmed, 1 injured, 2 unconscious, 3 dead), limp bool (fallen, unconscious
     or dead: not walking), cs_mg_m3 float32 (tear gas breathed now), cs_dose_mg_min_m3 float32
-    (its dose so far, Ct)
+    (its dose so far, Ct), fed float32 (Purser's fractional effective dose of fire gases so far;
+    1 incapacitates), extinction_per_m float32 (smoke breathed now; it slows walking)
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ SCHEMA = pa.schema(
         ("limp", pa.bool_()),
         ("cs_mg_m3", pa.float32()),
         ("cs_dose_mg_min_m3", pa.float32()),
+        ("fed", pa.float32()),
+        ("extinction_per_m", pa.float32()),
     ]
 )
 
@@ -81,8 +84,7 @@ class TrajectoryWriter:
                     pa.array(s.compression[idx].astype(np.float32)),
                     pa.array(_health(sim)[idx].astype(np.int8)),
                     pa.array(s.limp[idx]),
-                    pa.array(_cs(sim)[0][idx].astype(np.float32)),
-                    pa.array(_cs(sim)[1][idx].astype(np.float32)),
+                    *(pa.array(column[idx].astype(np.float32)) for column in _exposure(sim)),
                 ],
                 schema=SCHEMA,
             )
@@ -113,12 +115,12 @@ def _health(sim) -> np.ndarray:
     return sim.harm.health if sim.harm is not None else np.zeros(sim.state.count, np.int8)
 
 
-def _cs(sim) -> tuple[np.ndarray, np.ndarray]:
-    """CS concentration breathed now (mg/m³) and dose so far (mg·min/m³); zeros without gas."""
+def _exposure(sim) -> tuple[np.ndarray, ...]:
+    """CS now (mg/m³) and its dose (mg·min/m³), FED, smoke now (1/m); zeros without gas or smoke."""
     if sim.air is None:
-        zero = np.zeros(sim.state.count)
-        return zero, zero
-    return sim.air.exposure.cs_mg_m3, sim.air.exposure.cs_ct_mg_min_m3
+        return (np.zeros(sim.state.count),) * 4
+    ex = sim.air.exposure
+    return ex.cs_mg_m3, ex.cs_ct_mg_min_m3, ex.fed, ex.extinction_per_m
 
 
 def read_trajectories(path: Path) -> pa.Table:

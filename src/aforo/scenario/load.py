@@ -38,19 +38,24 @@ from aforo.scenario.model import (
     Distribution,
     Door,
     Event,
+    HARM_KEYS,
+    SMOKE_QUANTITIES,
     Exit,
     GasSettings,
+    HarmSettings,
     Level,
     NavigationSettings,
     PhysicsParameters,
     Population,
     RunSettings,
     Scenario,
+    Smoke,
     Stair,
 )
 from aforo.scenario.units import (
     ANGLE,
     DIFFUSIVITY,
+    EXTINCTION,
     FORCE,
     FRICTION,
     LENGTH,
@@ -59,6 +64,7 @@ from aforo.scenario.units import (
     SPEED,
     STIFFNESS,
     TIME,
+    VOLUME_FRACTION,
     Dimension,
     UnitError,
     is_clock_text,
@@ -95,7 +101,7 @@ def read_with_base(path: str | PathLike[str], _seen: tuple[Path, ...] = ()) -> d
     are appended to the base's. The result has no ``base`` key.
     """
     path = Path(path)
-    data = _parse_file(path)
+    data = _anchor_files(_parse_file(path), path.parent)
     meta = data.get("scenario")
     base = meta.get("base") if isinstance(meta, dict) else None
     if base is None:
@@ -114,6 +120,17 @@ def read_with_base(path: str | PathLike[str], _seen: tuple[Path, ...] = ()) -> d
     merged = _lay_over(read_with_base(base_path, (*_seen, path.resolve())), data)
     del merged["scenario"]["base"]
     return merged
+
+
+def _anchor_files(data: dict[str, Any], directory: Path) -> dict[str, Any]:
+    """Data files named in a scenario ([smoke.<name>] file) are relative to that scenario file,
+    so an account can build on a venue kept in another folder; they become absolute here."""
+    smoke = data.get("smoke")
+    if isinstance(smoke, dict):
+        for entry in smoke.values():
+            if isinstance(entry, dict) and isinstance(entry.get("file"), str):
+                entry["file"] = str((directory / entry["file"]).resolve())
+    return data
 
 
 def _lay_over(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -494,7 +511,7 @@ GAS_FIELDS: dict[str, Parser] = {
     "ceiling_height": _quantity(LENGTH),
 }
 SECTIONS = ("scenario", "clock", "run", "physics", "navigation", "beliefs", "gas", "levels", "stairs", "areas",
-            "populations", "canisters", "events")
+            "populations", "canisters", "smoke", "harm", "events")
 
 
 def _read_scenario(ctx: _Context, data: dict[str, Any]) -> Scenario:
@@ -515,12 +532,15 @@ def _read_scenario(ctx: _Context, data: dict[str, Any]) -> Scenario:
     populations = _read_named(ctx, top.read("populations", _table, {}), "populations", _read_population)
     canisters = _read_named(ctx, top.read("canisters", _table, {}), "canisters",
                             lambda c, n, d, p: _read_canister(c, n, d, p, clock_start))
+    smoke = _read_named(ctx, top.read("smoke", _table, {}), "smoke",
+                        lambda c, n, d, p: _read_smoke(c, n, d, p, clock_start))
+    harm = _read_harm(ctx, top.read("harm", _table, {}))
     events = _read_events(ctx, top.read("events", _array_of_tables, []), clock_start)
     top.finish()
     return Scenario(name=name, levels=levels, stairs=stairs, populations=populations, run=run, physics=physics,
                     navigation=navigation, description=description, areas=areas, events=events,
                     beliefs=beliefs, clock_start=None if clock_start is _BAD else clock_start,
-                    canisters=canisters, gas=gas)
+                    canisters=canisters, gas=gas, smoke=smoke, harm=harm)
 
 
 def _read_clock(ctx: _Context, data: Any) -> Any:
@@ -768,6 +788,71 @@ def _read_canister(ctx: _Context, name: str, data: dict[str, Any], path: str, cl
         return None
     extra = {} if duration is None else {"duration": duration}
     return Canister(name=name, space=space, position=position, at=float(at), mass=mass, **extra)
+
+
+def _read_smoke(ctx: _Context, name: str, data: dict[str, Any], path: str, clock_start: Any) -> Smoke | None:
+    """Fire gases given as input: a region with values over time, or a file of grid snapshots."""
+    table = _Table(ctx, data, path)
+    file = table.read("file", _text, None)
+    space = table.read("space", _text, None)
+    polygon = table.read("polygon", _ring, None)
+    times = table.read("times", _list_of(_event_time(clock_start)), ())
+    values = {key: table.read(key, _one_or_list(_SMOKE_DIMENSIONS[key]), ()) for key in SMOKE_QUANTITIES}
+    table.finish()
+    if table.failed:
+        return None
+    return Smoke(name=name, space=space, polygon=polygon, times=tuple(times), file=file, **values)
+
+
+_SMOKE_DIMENSIONS = {"co": VOLUME_FRACTION, "co2": VOLUME_FRACTION, "o2": VOLUME_FRACTION, "hcn": VOLUME_FRACTION,
+                     "no": VOLUME_FRACTION, "no2": VOLUME_FRACTION, "irritants": RATE, "extinction": EXTINCTION}
+
+
+def _list_of(parse: Parser) -> Parser:
+    def read(value: Any, path: str) -> list:
+        if not isinstance(value, list):
+            raise _Invalid.at(path, f"expected a list, got {_show(value)}", 'write [..., ...], e.g. ["0 s", "2 min"]')
+        return _each(value, path, parse)
+
+    return read
+
+
+def _one_or_list(dimension: Dimension) -> Parser:
+    """A constant (one quantity) or one quantity per time: stored as a tuple either way."""
+    one = _quantity(dimension)
+
+    def read(value: Any, path: str) -> tuple[float, ...]:
+        if isinstance(value, list):
+            return tuple(_each(value, path, one))
+        return (one(value, path),)
+
+    return read
+
+
+def _read_harm(ctx: _Context, data: Any) -> HarmSettings:
+    """[harm.compression], [harm.falls], [harm.exposure]: plain numbers in the unit the key names."""
+    if data is _BAD:
+        return HarmSettings()
+    top = _Table(ctx, data, "harm")
+    chosen = {}
+    for model, keys in HARM_KEYS.items():
+        section = top.read(model, _table, {})
+        if section is _BAD:
+            continue
+        table = _Table(ctx, section, f"harm.{model}")
+        values = {key: table.read(key, _number_in_key_unit, None) for key in keys}
+        table.finish()
+        chosen[model] = tuple((k, v) for k, v in values.items() if v is not None and v is not _BAD)
+    top.finish()
+    return HarmSettings(**chosen)
+
+
+def _number_in_key_unit(value: Any, path: str) -> float:
+    try:
+        return parse_number(value)
+    except UnitError as exc:
+        raise _Invalid.at(path, exc.message, "write a plain number in the unit the key's name ends with "
+                          "(…_n: N, …_s: s, …_per_s: 1/s, …_mg_m3: mg/m³; no suffix: a factor)") from None
 
 
 # --- events --------------------------------------------------------------------------------------

@@ -220,6 +220,76 @@ class GasSettings:
     ceiling_height: float = 3.0  # m, the air column over every level
 
 
+# Fire gases a [smoke.<name>] entry may give: model field → (what it is, unit stored).
+SMOKE_QUANTITIES: dict[str, str] = {
+    "co": "carbon monoxide, volume fraction (mol/mol)",
+    "co2": "carbon dioxide, volume fraction (mol/mol)",
+    "o2": "oxygen, volume fraction (mol/mol); ambient 0.209 where not given",
+    "hcn": "hydrogen cyanide, volume fraction (mol/mol)",
+    "no": "nitric oxide, volume fraction (mol/mol)",
+    "no2": "nitrogen dioxide, volume fraction (mol/mol)",
+    "irritants": "other irritants' fractional lethal dose rate Σ C_i/LCt_i (1/s), as FDS's FED takes them",
+    "extinction": "smoke extinction coefficient K (1/m), for the walking speed",
+}
+
+
+@dataclass(frozen=True)
+class Smoke:
+    """Fire gases as an input layer: not computed by aforo, given (by a fire model or by hand).
+
+    Either a *region* (``space``, optionally ``polygon``; the whole space without one) with
+    values that are constant or piecewise linear over ``times``, or a *file* of grid snapshots
+    (Parquet, columns described in docs/scenario-format.md) that names its own spaces.
+
+    Each quantity is ``()`` (not given: clean air, 20.9 % O2), one value (constant) or one value
+    per entry of ``times`` (linear in between, held before the first and after the last).
+    Where entries overlap, the later one in the file decides the air at a point.
+    """
+
+    name: str
+    space: str | None = None
+    polygon: Ring | None = None
+    times: tuple[float, ...] = ()  # s after the start
+    co: tuple[float, ...] = ()
+    co2: tuple[float, ...] = ()
+    o2: tuple[float, ...] = ()
+    hcn: tuple[float, ...] = ()
+    no: tuple[float, ...] = ()
+    no2: tuple[float, ...] = ()
+    irritants: tuple[float, ...] = ()
+    extinction: tuple[float, ...] = ()
+    file: str | None = None  # path of a Parquet file of snapshots (resolved against the scenario file)
+
+
+# [harm.<model>] keys: the parameter names of aforo.hazards' dataclasses (a test keeps them equal;
+# the scenario layer does not import the hazards layer). Each name ends in its unit.
+HARM_KEYS: dict[str, tuple[str, ...]] = {
+    "compression": ("injury_compression_n_per_m", "lethal_force_high_n", "lethal_time_high_s",
+                    "lethal_force_low_n", "lethal_time_low_s", "asphyxia_threshold_force_n",
+                    "unconscious_fraction"),
+    "falls": ("fall_force_n", "fall_rate_per_s", "rise_force_n", "rise_after_s"),
+    "exposure": ("co_coefficient_per_min", "co_exponent", "o2_hypoxia_below_percent", "fed_incapacitation",
+                 "smoke_alpha_m_per_s", "smoke_beta_m2_per_s", "smoke_min_speed_factor",
+                 "cs_fec_reference_mg_m3", "cs_ict50_mg_min_m3", "cs_lct50_mg_min_m3", "cs_irritation_mg_m3",
+                 "cs_eye_closure_onset_s", "cs_eyes_closed_speed_factor", "cs_recovery_s"),
+}
+
+
+@dataclass(frozen=True)
+class HarmSettings:
+    """Overrides of the harm models' thresholds, by model and parameter name.
+
+    The names and defaults (with their sources) live in :mod:`aforo.hazards`: ``compression``
+    (CompressionParameters), ``falls`` (FallParameters) and ``exposure`` (ExposureParameters).
+    Each name carries its unit (``lethal_time_high_s``); values are plain numbers in that unit.
+    Only the values a scenario sets are stored, so the defaults have a single home.
+    """
+
+    compression: tuple[tuple[str, float], ...] = ()
+    falls: tuple[tuple[str, float], ...] = ()
+    exposure: tuple[tuple[str, float], ...] = ()
+
+
 @dataclass(frozen=True)
 class Level:
     """A floor at one elevation: walkable polygons with obstacles (holes), its doors and exits.
@@ -369,6 +439,8 @@ class Scenario:
     clock_start: str | None = None  # "HH:MM" or "HH:MM:SS" at t = 0, for clock-time events
     canisters: tuple[Canister, ...] = ()
     gas: GasSettings = field(default_factory=GasSettings)
+    smoke: tuple[Smoke, ...] = ()
+    harm: HarmSettings = field(default_factory=HarmSettings)
 
     @staticmethod
     def build(**kwargs) -> "Scenario":

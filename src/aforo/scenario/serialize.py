@@ -18,7 +18,21 @@ from typing import Any
 
 import tomli_w
 
-from aforo.scenario.model import Area, Canister, Distribution, Door, Event, Exit, Level, Population, Scenario, Stair
+from aforo.scenario.model import (
+    HARM_KEYS,
+    SMOKE_QUANTITIES,
+    Area,
+    Canister,
+    Distribution,
+    Door,
+    Event,
+    Exit,
+    Level,
+    Population,
+    Scenario,
+    Smoke,
+    Stair,
+)
 
 __all__ = ["to_dict", "dumps"]
 
@@ -88,6 +102,11 @@ def to_dict(scenario: Scenario) -> dict[str, Any]:
         out["populations"] = {pop.name: _population(pop) for pop in scenario.populations}
     if scenario.canisters:
         out["canisters"] = {can.name: _canister(can) for can in scenario.canisters}
+    if scenario.smoke:
+        out["smoke"] = {smoke.name: _smoke(smoke) for smoke in scenario.smoke}
+    harm = {model: {k: float(v) for k, v in getattr(scenario.harm, model)} for model in HARM_KEYS}
+    if any(harm.values()):
+        out["harm"] = {model: values for model, values in harm.items() if values}
     if scenario.events:
         out["events"] = [_event(event) for event in scenario.events]
     return out
@@ -189,6 +208,21 @@ def _area(area: Area) -> dict[str, Any]:
 def _canister(can: Canister) -> dict[str, Any]:
     return {"space": can.space, "position": _point(can.position), "at": float(can.at), "mass": float(can.mass),
             "duration": float(can.duration)}
+
+
+def _smoke(smoke: Smoke) -> dict[str, Any]:
+    """Values as lists in stored units (volume fractions, 1/s, 1/m); times in seconds."""
+    if smoke.file is not None:
+        return {"file": smoke.file}
+    out: dict[str, Any] = {"space": smoke.space}
+    if smoke.polygon is not None:
+        out["polygon"] = _ring(smoke.polygon)
+    if smoke.times:
+        out["times"] = [float(t) for t in smoke.times]
+    for quantity in SMOKE_QUANTITIES:
+        if getattr(smoke, quantity):
+            out[quantity] = [float(v) for v in getattr(smoke, quantity)]
+    return out
 
 
 def _event(event: Event) -> dict[str, Any]:

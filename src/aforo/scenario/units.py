@@ -57,8 +57,13 @@ RATE = Dimension("rate", "1/s", {"/s": 1.0, "/min": 1.0 / 60.0, "/h": 1.0 / 3600
 # Turbulent diffusivity of the air that carries tear gas ("m^2/s" and "m2/s" are spelled "m²/s").
 DIFFUSIVITY = Dimension("diffusivity", "m²/s", {"m²/s": 1.0})
 
+# How much of the air is one gas (CO, CO2, O2, HCN...): a plain number is a fraction (mol/mol,
+# so ambient O2 is 0.209); "20.9 %" and "1200 ppm" are the units fire engineers write.
+VOLUME_FRACTION = Dimension("volume fraction", "mol/mol", {"mol/mol": 1.0, "%": 0.01, "ppm": 1e-6})
+# Smoke's extinction coefficient K (visibility ≈ 3/K m for reflecting signs).
+EXTINCTION = Dimension("extinction coefficient", "1/m", {"1/m": 1.0, "/m": 1.0})
 DIMENSIONS: tuple[Dimension, ...] = (LENGTH, TIME, SPEED, MASS, FORCE, STIFFNESS, FRICTION, ANGLE, RATE,
-                                     DIFFUSIVITY)
+                                     DIFFUSIVITY, VOLUME_FRACTION, EXTINCTION)
 
 _NUMBER_THEN_UNIT = re.compile(
     r"^\s*(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>.*?)\s*$"
@@ -145,7 +150,7 @@ def _unknown_unit(value: str, raw_unit: str, dimension: Dimension) -> NoReturn:
     close = same_letters or difflib.get_close_matches(raw_unit.strip(), candidates, n=1, cutoff=0.5)
     hint = f"did you mean '{close[0]}'? " if close else ""
     hint += f"{dimension.name} units are: {dimension.unit_list} (units are case-sensitive)"
-    raise UnitError(f"unknown unit {raw_unit.strip()!r} in {value!r} for a {dimension.name}", hint)
+    raise UnitError(f"unknown unit {raw_unit.strip()!r} in {value!r} for {_article(dimension.name)} {dimension.name}", hint)
 
 
 # A time of day: "20:52" or "20:52:30" (24-hour clock).

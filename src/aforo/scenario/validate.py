@@ -34,14 +34,19 @@ from aforo.scenario.model import (
     Event,
     Exit,
     GasSettings,
+    HARM_KEYS,
+    SMOKE_QUANTITIES,
+    HarmSettings,
     Level,
     NavigationSettings,
     PhysicsParameters,
     Population,
     RunSettings,
     Scenario,
+    Smoke,
     Stair,
 )
+from aforo.scenario.smoke_file import SmokeFileError, read_smoke_file
 from aforo.scenario.units import UnitError, format_clock, parse_clock
 
 # Names of levels, stairs, doors, exits and populations: letters (any script), digits, _ and -.
@@ -282,6 +287,9 @@ class _Checker:
         self.check_namespaces()
         self.check_populations(s.populations)
         self.check_canisters(s.canisters)
+        for smoke in s.smoke:
+            self.check_smoke(smoke)
+        self.check_harm(s.harm)
         self.check_events(s.events)
         if self.damage.geometry_complete and self.geometry_ok:
             self.check_reachability()
@@ -353,6 +361,84 @@ class _Checker:
             wrapped = "; a clock time before [clock] start is read as the next day" if "day" in when else ""
             self.add(path, f"at = {when} is after the end of the run (rule: 0 ≤ at ≤ "
                      f"run.duration = {_fmt(float(duration))} s)", f"lengthen run.duration, or move the release{wrapped}")
+
+    # --- fire gases and harm thresholds -------------------------------------------------------
+
+    def check_smoke(self, smoke: Smoke) -> None:
+        path = f"smoke.{getattr(smoke, 'name', '?')}"
+        if not isinstance(smoke, Smoke):
+            self.add(path, f"expected a Smoke entry, got {_fmt(smoke)}")
+            return
+        self.name(path, smoke.name)
+        given = [q for q in SMOKE_QUANTITIES if getattr(smoke, q)]
+        if smoke.file is not None:
+            extra = [k for k in ("space", "polygon") if getattr(smoke, k) is not None]
+            extra += ["times"] * bool(smoke.times) + given
+            if extra:
+                self.add(f"{path}.{extra[0]}", f"a smoke entry with a file takes its places, times and values from "
+                         f"the file, but also gives {', '.join(extra)}",
+                         "split it in two entries: one with file, one with space and values")
+            self.check_smoke_file(path, smoke.file)
+            return
+        if smoke.space is None:
+            self.add(path, "a smoke entry needs either file = \"snapshots.parquet\" or space = \"<level or stair>\"",
+                     "give the space the values hold in (the whole space, or a polygon within it)")
+            return
+        free = self.space_area(f"{path}.space", smoke.space, "smoke fills a level or a stair")
+        if smoke.polygon is not None and self.ring(f"{path}.polygon", smoke.polygon) and free is not None:
+            if geo.polygon(smoke.polygon).intersection(free).area <= 0:
+                self.add(f"{path}.polygon", f"the polygon does not overlap the walkable area of space '{smoke.space}'",
+                         "draw it over the floor where the smoke is")
+        if not given:
+            self.add(path, "gives no quantity", "give at least one of " + ", ".join(SMOKE_QUANTITIES))
+        times = smoke.times
+        if times:
+            if not all(_is_real(t) for t in times) or any(t < 0 for t in times):
+                self.add(f"{path}.times", f"times must be seconds ≥ 0 after the start, got {_fmt(times)}")
+            elif any(b <= a for a, b in zip(times, times[1:])):
+                self.add(f"{path}.times", f"times must increase, got {_fmt(times)}", "list them in time order")
+        for q in given:
+            self.check_smoke_values(f"{path}.{q}", q, getattr(smoke, q), len(times))
+
+    def check_smoke_values(self, path: str, quantity: str, values: tuple, n_times: int) -> None:
+        if len(values) not in (1, n_times):
+            rule = f"one value (constant) or one per time ({n_times})" if n_times else "one value (no times given)"
+            self.add(path, f"{len(values)} values given; rule: {rule}",
+                     "give as many values as times, or add times = [...]")
+            return
+        for i, v in enumerate(values):
+            where = path if len(values) == 1 else f"{path}[{i}]"
+            if not _is_real(v) or v < 0:
+                self.add(where, f"must be a finite value ≥ 0, got {_fmt(v)}")
+            elif quantity in ("co", "co2", "o2", "hcn", "no", "no2") and v > 1:
+                self.add(where, f"a volume fraction is at most 1 (100 %), got {_fmt(v)}",
+                         'write "20.9 %" or "1200 ppm", or a fraction such as 0.209')
+
+    def check_smoke_file(self, path: str, file: object) -> None:
+        if not isinstance(file, str):
+            self.add(f"{path}.file", f"expected a file name, got {_fmt(file)}")
+            return
+        try:
+            snapshots = read_smoke_file(file, path)
+        except SmokeFileError as exc:
+            self.problems.extend(exc.problems)
+            return
+        for space in snapshots.grids:
+            if space not in self.scenario.space_names and self.damage.geometry_complete:
+                self.add(f"{path}.file", f"the file names space '{space}', which is not a level or stair of this "
+                         "scenario", "known spaces: " + ", ".join(self.scenario.space_names))
+
+    def check_harm(self, harm: HarmSettings) -> None:
+        if not isinstance(harm, HarmSettings):
+            self.add("harm", f"expected HarmSettings, got {_fmt(harm)}")
+            return
+        for model, keys in HARM_KEYS.items():
+            for name, value in getattr(harm, model):
+                path = f"harm.{model}.{name}"
+                if name not in keys:
+                    self.add(path, f"unknown parameter '{name}' of the {model} model", "known: " + ", ".join(keys))
+                elif not _is_real(value):
+                    self.add(path, f"expected a finite number, got {_fmt(value)}")
 
     # --- run, physics, navigation -------------------------------------------------------------
 
@@ -664,6 +750,8 @@ class _Checker:
         self.unique(people, "population names must be unique")
         gas = [(f"canisters.{c.name}", c.name, "canister") for c in s.canisters]
         self.unique(gas, "canister names must be unique")
+        smoke = [(f"smoke.{m.name}", m.name, "smoke entry") for m in s.smoke]
+        self.unique(smoke, "smoke entry names must be unique")
 
     def unique(self, entries: Iterable[tuple[str, str, str]], rule: str) -> None:
         first: dict[str, tuple[str, str]] = {}
