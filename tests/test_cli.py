@@ -135,6 +135,16 @@ def test_check_describes_each_shipped_scenario(capsys, path):
         assert pop.name in out and str(pop.count) in out
 
 
+def test_check_applies_the_harm_models_rules_to_the_files_thresholds(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text((REPO / "scenarios" / "examples" / "corridor.toml").read_text()
+                    + "\n[harm.falls]\nrise_force_n = 900\n")
+    assert cli.main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err.replace("\n", "")  # the file is named
+    assert "harm.falls.rise_force_n" in err and "must not exceed fall_force_n" in err
+
+
 def test_shipped_scenarios_are_found():
     names = {p.relative_to(REPO / "scenarios").as_posix() for p in SHIPPED}
     assert {"examples/corridor.toml", "examples/room-door.toml", "los-olivos/venue.toml"} <= names

@@ -231,10 +231,15 @@ def _print_summary(summary: dict, out: Path) -> None:
 
 
 def _check(args) -> int:
+    from aforo.hazards.settings import harm_parameters
     from aforo.venue import compile_venue
     from aforo.report.describe import describe
 
     scenario = _load(args.scenario)
+    try:
+        harm_parameters(scenario.harm)  # the harm models' own rules on the [harm] thresholds
+    except ScenarioError as exc:
+        raise ScenarioError(exc.problems, str(args.scenario)) from None
     console.print(f"[green]✓[/] {escape(str(args.scenario))}: valid scenario [bold]{escape(scenario.name)}[/]")
     venue = compile_venue(scenario)
     for table in describe(venue):
