@@ -197,6 +197,12 @@ def _print_summary(summary: dict, out: Path) -> None:
         if harm["first_death_s"] is not None:
             text += f"; first death at t = {harm['first_death_s']:.0f} s"
         table.add_row("harm", text)
+        gas = {k: n for k, n in c.items() if "(" in k and n}  # "incapacitated (CS gas)", ...
+        if harm.get("exposure"):
+            e = harm["exposure"]
+            gas_text = ", ".join(f"{n} {escape(k)}" for k, n in gas.items()) or "no one incapacitated by gas"
+            table.add_row("gas and smoke", f"{gas_text}; highest FED {e['peak_fed']:.2f} (1 incapacitates), "
+                          f"highest CS dose {e['peak_cs_dose_mg_min_m3']:.1f} mg·min/m³")
         for place, kinds in harm["by_place"].items():
             table.add_row(f"  at {escape(place)}", ", ".join(f"{n} {escape(k)}" for k, n in kinds.items()))
     for leaf in summary.get("door_leaves", []):

@@ -123,8 +123,14 @@ class Harm:
             key = f"{row['state']} ({row['cause']})"
             by_place.setdefault(place, {}).setdefault(key, 0)
             by_place[place][key] += 1
+        exposure = None
+        if self.sim.air is not None:  # the worst doses anyone took (in the venue or before leaving it)
+            ex = self.sim.air.exposure
+            exposure = {"peak_fed": round(float(ex.fed.max(initial=0.0)), 4),
+                        "peak_cs_dose_mg_min_m3": round(float(ex.cs_ct_mg_min_m3.max(initial=0.0)), 4)}
         return {"counts": counts, "falls": self.falls_total, "by_place": by_place,
-                "first_death_s": _first(self.casualties, "dead"), "first_unconscious_s": _first(self.casualties, "unconscious")}
+                "first_death_s": _first(self.casualties, "dead"), "first_unconscious_s": _first(self.casualties, "unconscious"),
+                "exposure": exposure}
 
 
 def _first(rows: list[dict], state: str) -> float | None:
