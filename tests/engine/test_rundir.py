@@ -843,6 +843,12 @@ def test_people_who_never_came_in_are_counted(door_room):
     assert s["remaining"] == last.num_rows
     assert s["evacuated"] == len(left)
     assert s["evacuated"] + s["remaining"] + s["never_entered"] == s["agents"]
+    # the curve counts those who left, not those still outside waiting to come in
+    curve = s["evacuated_over_time"]
+    exits = np.sort(door_room.passages.filter(pc.equal(door_room.passages["line"], "east"))["time_s"].to_numpy())
+    expected = np.searchsorted(exits, np.asarray(curve["time_s"]) + 1e-9, side="right")
+    np.testing.assert_array_equal(curve["evacuated"], expected)
+    assert curve["evacuated"][0] == 0
     # the latecomers appear only with the enter event at the very end
     late = traj.filter(pc.equal(traj["population"], "late"))
     assert late.num_rows >= 1 and set(late["frame"].to_pylist()) == {40}

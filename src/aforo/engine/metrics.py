@@ -60,6 +60,7 @@ class Metrics:
     contact_force: Peak = field(default_factory=Peak)
     times_s: list[float] = field(default_factory=list)
     inside: list[int] = field(default_factory=list)
+    evacuated: list[int] = field(default_factory=list)  # left through a way out (not: not yet come in)
     last_density: np.ndarray | None = None
 
     def on_start(self, sim) -> None:
@@ -69,6 +70,7 @@ class Metrics:
         s = sim.state
         self.times_s.append(sim.time_s)
         self.inside.append(sim.active_count)
+        self.evacuated.append(int(np.count_nonzero(np.isfinite(sim.exit_time_s))))
         self.last_density = frame_density(sim)
         self.density.offer(self.last_density, sim)
         active = s.active

@@ -235,7 +235,7 @@ def build_summary(sim: Simulation, metrics: Metrics) -> dict:
         "evacuation_time_s": round(float(np.nanmax(sim.exit_time_s)), 3) if everyone_out else None,
         "evacuated_over_time": {
             "time_s": [round(t, 4) for t in metrics.times_s],
-            "evacuated": [n - k for k in metrics.inside],
+            "evacuated": metrics.evacuated,
         },
         "outlets": outlets,
         "doors": doors,
