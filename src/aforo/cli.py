@@ -72,7 +72,19 @@ def _parser() -> argparse.ArgumentParser:
                      help="simulated time (overrides [run] duration; later events are left out, with a notice)")
     run.add_argument("--threads", type=int, metavar="N", help="worker threads (default: all cores)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--report", action="store_true", help="also write DIR/report.html (see: aforo report)")
     run.set_defaults(handler=_run)
+
+    report = sub.add_parser(
+        "report",
+        help="draw a finished run as one self-contained HTML page",
+        description="Read the run directory RUN and write one HTML page (plots embedded, no other files): "
+        "where people were and who was hurt where, the crowd and the highest compression over time, the "
+        "doors, the doses breathed, the casualty table and the provenance.",
+    )
+    report.add_argument("run_dir", type=Path, metavar="RUN", help="a directory written by aforo run")
+    report.add_argument("--out", type=Path, metavar="FILE", help="where to write (default: RUN/report.html)")
+    report.set_defaults(handler=_report)
 
     check = sub.add_parser(
         "check",
@@ -137,6 +149,14 @@ def _run(args) -> int:
         watcher = _ProgressObserver(bar, task)
         result = run_scenario(scenario, args.out, scenario_text=text, overwrite=args.overwrite, observers=(watcher,))
     _print_summary(result.summary, args.out)
+    if args.report:
+        from aforo.report.run_report import write_report
+
+        with console.status("drawing the report"):
+            path = write_report(args.out)
+        console.print(f"report: [bold]{escape(str(path))}[/] (open it in a browser)")
+    else:
+        console.print(f"[dim]pictures of the run: aforo report {escape(str(args.out))}[/]")
     return 0
 
 
@@ -234,6 +254,15 @@ def _print_summary(summary: dict, out: Path) -> None:
     console.print(table)
     console.print(f"written to [bold]{escape(str(out))}[/]: trajectories.parquet, passages.parquet, doors.parquet, "
                   "casualties.parquet, gas.parquet, summary.json")
+
+
+def _report(args) -> int:
+    from aforo.report.run_report import write_report
+
+    with console.status("drawing the report"):
+        path = write_report(args.run_dir, args.out)
+    console.print(f"report written to [bold]{escape(str(path))}[/]")
+    return 0
 
 
 def _check(args) -> int:
