@@ -220,9 +220,12 @@ def _print_summary(summary: dict, out: Path) -> None:
         gas = {k: n for k, n in c.items() if "(" in k and n}  # "incapacitated (CS gas)", ...
         if harm.get("exposure"):
             e = harm["exposure"]
-            gas_text = ", ".join(f"{n} {escape(k)}" for k, n in gas.items()) or "no one incapacitated by gas"
-            table.add_row("gas and smoke", f"{gas_text}; highest FED {e['peak_fed']:.2f} (1 incapacitates), "
-                          f"highest CS dose {e['peak_cs_dose_mg_min_m3']:.1f} mg·min/m³")
+            parts = [", ".join(f"{n} {escape(k)}" for k, n in gas.items()) or "no one incapacitated by gas"]
+            if e["peak_fed"] > 0:
+                parts.append(f"highest FED {e['peak_fed']:.2f} (1 incapacitates)")
+            if e["peak_cs_dose_mg_min_m3"] > 0:
+                parts.append(f"highest CS dose {e['peak_cs_dose_mg_min_m3']:.1f} mg·min/m³")
+            table.add_row("gas and smoke", "; ".join(parts))
         for place, kinds in harm["by_place"].items():
             table.add_row(f"  at {escape(place)}", ", ".join(f"{n} {escape(k)}" for k, n in kinds.items()))
     for leaf in summary.get("door_leaves", []):
