@@ -15,16 +15,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from aforo.errors import AforoError
+from aforo.errors import RunDirectoryError
 from aforo.scenario import load
 from aforo.scenario.model import Scenario
 
 REQUIRED_FILES = ("summary.json", "provenance.json", "scenario.resolved.toml", "trajectories.parquet",
                   "passages.parquet", "doors.parquet", "casualties.parquet")
-
-
-class RunDirectoryError(AforoError, ValueError):
-    """Not a complete run directory."""
 
 
 @dataclass(frozen=True)
