@@ -75,6 +75,21 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--report", action="store_true", help="also write DIR/report.html (see: aforo report)")
     run.set_defaults(handler=_run)
 
+    ensemble = sub.add_parser(
+        "ensemble",
+        help="run one or more accounts over many seeds and compare their outcomes",
+        description="Run each SCENARIO (an account) once per seed, each run a normal run directory under "
+        "DIR/<account>/seed-<N>, and report every outcome (dead, unconscious, first death, evacuation...) as a "
+        "distribution over the seeds, side by side. Finished runs are kept: rerunning resumes. "
+        "Writes DIR/ensemble.json.",
+    )
+    ensemble.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO", help="scenario files (.toml)")
+    ensemble.add_argument("--seeds", default="0-9", metavar="SEEDS", help="e.g. 0-9 (default), 1,4,7 or 0-4,10")
+    ensemble.add_argument("--out", type=Path, required=True, metavar="DIR", help="ensemble directory")
+    ensemble.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                          help="runs at once, one process each (default: the number of cores)")
+    ensemble.set_defaults(handler=_ensemble)
+
     report = sub.add_parser(
         "report",
         help="draw a finished run as one self-contained HTML page",
@@ -257,6 +272,47 @@ def _print_summary(summary: dict, out: Path) -> None:
     console.print(table)
     console.print(f"written to [bold]{escape(str(out))}[/]: trajectories.parquet, passages.parquet, doors.parquet, "
                   "casualties.parquet, gas.parquet, summary.json")
+
+
+def _ensemble(args) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from aforo.forensics import ensemble as ens
+
+    for path in args.scenarios:  # every account must load before hours of work start
+        _load(path)
+    jobs = ens.plan(args.scenarios, ens.parse_seeds(args.seeds), args.out)
+    if _first_compile():
+        console.print("[dim]compiling the simulation kernels first: a minute or two[/]")
+    with Progress(TextColumn("runs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task("runs", total=len(jobs))
+        summaries = ens.run_ensemble(jobs, workers=max(1, args.workers),
+                                     on_done=lambda job, summary: bar.advance(task))
+    result = ens.summarize(jobs, summaries)
+    path = ens.write_summary(args.out, result)
+    _print_ensemble(result)
+    console.print(f"written to [bold]{escape(str(path))}[/]; each run: {escape(str(args.out))}/<account>/seed-<N>")
+    return 0
+
+
+def _print_ensemble(result: dict) -> None:
+    accounts = result["accounts"]
+    table = Table(title=escape("outcomes over seeds: median [min–max] (runs where it happened)"), title_justify="left")
+    table.add_column("outcome", style="bold")
+    for name, acc in accounts.items():
+        table.add_column(f"{escape(name)} ({acc['runs']} runs)")
+    outcomes = next(iter(accounts.values()))["outcomes"]
+    for outcome in outcomes:
+        cells = []
+        for acc in accounts.values():
+            d = acc["outcomes"][outcome]
+            if not d["happened"]:
+                cells.append("[dim]never[/]")
+                continue
+            text = escape(f"{d['median']:.4g} [{d['min']:.4g}–{d['max']:.4g}]")
+            cells.append(text if d["happened"] == d["of"] else f"{text} ({d['happened']}/{d['of']})")
+        table.add_row(escape(outcome), *cells)
+    console.print(table)
 
 
 def _report(args) -> int:

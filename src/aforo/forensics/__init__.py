@@ -1,0 +1,1 @@
+"""Forensic work: accounts run as ensembles over seeds, and compared."""
