@@ -23,6 +23,8 @@ def place(population: Population, area, rng: np.random.Generator, radius_max_m: 
     chosen at random and jittered within the slack, so bodies of radius ≤ radius_max_m start
     without overlap whenever the lattice spacing permits it.
     """
+    if population.count == 0:  # allowed: a population kept in a file but switched off
+        return np.zeros((0, 2))
     # Centres lie in the spawn area and at least one radius from every wall.
     usable = area.buffer(-radius_max_m)
     if population.spawn is not None:
