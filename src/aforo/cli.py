@@ -23,6 +23,7 @@ the harm that follows. A scenario is a TOML file (see docs/scenario-format.md).
 examples:
   aforo check scenarios/los-olivos/venue.toml
   aforo run scenarios/los-olivos/venue.toml --out runs/los-olivos
+  aforo verify --quick --out runs/verify
 """
 
 console = Console()
@@ -109,6 +110,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario file (.toml)")
     check.set_defaults(handler=_check)
+
+    verify = sub.add_parser(
+        "verify",
+        help="run the published verification cases and write a report",
+        description="Run the RiMEA, NIST TN 1822 and ISO 20414 test cases and the comparisons with published "
+        "data (Helbing 2000, Seyfried 2009, Weidmann 1993, stair speeds), and write report.md, report.html, "
+        "results.json and plots/ into DIR (docs/verification.md). Without --quick the full variant runs "
+        "(more seeds and sweep points; about ten minutes on 2 cores).",
+    )
+    verify.add_argument("--out", type=Path, metavar="DIR", help="folder for the report (required unless --list)")
+    verify.add_argument("--quick", action="store_true", help="the quick variant (a few minutes; what CI runs)")
+    verify.add_argument("--only", nargs="+", metavar="ID", help="run only these cases (ids or patterns such as 'rimea-*')")
+    verify.add_argument("--readme", type=Path, metavar="README",
+                        help="rewrite the results table between the verify markers of this README")
+    verify.add_argument("--scenarios", type=Path, metavar="DIR",
+                        help="the verification scenarios (default: scenarios/verification of this source tree)")
+    verify.add_argument("--threads", type=int, default=1, metavar="N", help="worker threads (default 1)")
+    verify.add_argument("--list", action="store_true", help="list the cases and exit")
+    verify.add_argument("--quiet", action="store_true", help="no progress bar")
+    verify.set_defaults(handler=_verify)
     return parser
 
 
@@ -338,6 +359,65 @@ def _check(args) -> int:
     venue = compile_venue(scenario)
     for table in describe(venue):
         console.print(table)
+    return 0
+
+
+def _verify(args) -> int:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from aforo.verify import run_verification, select, update_readme, write_reports
+    from aforo.verify.report import prepare_output, summary_line
+    from aforo.verify.simulate import VerificationError
+
+    cases = select(args.only)  # unknown ids fail here, before anything runs
+    if args.list:
+        table = Table(title="verification cases", title_justify="left")
+        for column in ("id", "suite", "title", "applies"):
+            table.add_column(column)
+        for c in cases:
+            table.add_row(c.id, c.suite, escape(c.title), "yes" if c.applies else "no: " + escape(c.not_applicable))
+        console.print(table)
+        return 0
+    if args.out is None:
+        raise VerificationError("give --out DIR: the folder the report is written to")
+    out = prepare_output(args.out)  # an unwritable folder fails here, before anything runs
+    if args.readme is not None and not args.readme.is_file():
+        raise VerificationError(f"{args.readme}: no such README to update")
+    console.print(f"[bold]aforo[/] {aforo.__version__}: verify, {'quick' if args.quick else 'full'} variant, "
+                  f"{len(cases)} cases")
+    if _first_compile():
+        console.print("[dim]compiling the simulation kernels: the first run after installing takes a minute or "
+                      "two longer[/]")
+    marks = {"pass": "[green]pass[/]", "fail": "[bold red]FAIL[/]", "n/a": "[dim]n/a[/]", "not judged": "[yellow]not judged[/]"}
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} cases"), TimeElapsedColumn(),
+                  console=console, disable=args.quiet) as bar:
+        task = bar.add_task("verifying", total=len(cases))
+
+        def progress(text: str) -> None:
+            bar.update(task, description=escape(text))
+
+        def done(result) -> None:
+            bar.advance(task)
+            bar.console.print(f"{marks[result.outcome.status]} {escape(result.case.id)}: "
+                              f"{escape(result.outcome.measured)} [dim]({result.wall_time_s:.1f} s)[/]")
+
+        run = run_verification([c.id for c in cases], full=not args.quick, scenarios_dir=args.scenarios,
+                               threads=args.threads, on_progress=progress, on_result=done)
+    paths = write_reports(run, out)
+    if args.readme is not None:
+        try:
+            report = str(paths["markdown"].resolve().relative_to(args.readme.resolve().parent))
+        except ValueError:
+            report = str(paths["markdown"])
+        update_readme(args.readme, run, report)
+    console.print(f"{escape(summary_line(run))}")
+    console.print(f"written to [bold]{escape(str(out))}[/]: report.md, report.html, results.json, plots/"
+                  + (f"; results table in {escape(str(args.readme))}" if args.readme is not None else ""))
+    errors_raised = [r.case.id for r in run.results if r.outcome.error]
+    if errors_raised:
+        errors.print(f"[bold red]error:[/] cases raised errors (see the report): {', '.join(errors_raised)}")
+        return 1
     return 0
 
 

@@ -139,3 +139,24 @@ def test_smoke_from_a_file_of_snapshots_reaches_the_run_and_its_provenance(tmp_p
     assert fed[(0, 200)] == pytest.approx(expected, rel=1e-3)
     prov = json.loads((tmp_path / "run" / "provenance.json").read_text())
     assert list(prov["input_files_sha256"]) == [str(path)]
+
+
+def test_with_harm_off_bodies_carry_loads_but_nobody_is_hurt():
+    """[harm] enabled = false: a pushing crowd against a locked door is pressed (contact forces
+    and compression are still computed) but nobody is injured, falls or goes limp."""
+    from aforo.scenario.model import Door
+
+    room = ((0, 0), (8, 0), (8, 1.5), (8, 2.5), (8, 4), (0, 4))
+    base = Scenario(
+        name="pressed",
+        levels=(Level("room", 0.0, (room,), doors=(Door("door", "room", ((8, 1.5), (8, 2.5)), state="locked"),)),),
+        populations=(Population("crowd", "room", 130, pushing=True, desired_speed=Distribution.fixed(5.0)),),
+        run=RunSettings(duration=60.0, stop_when_empty=False))
+    harmed = Simulation.from_scenario(base)
+    harmed.run()
+    spared = Simulation.from_scenario(Scenario(**{**base.__dict__, "harm": HarmSettings(enabled=False)}))
+    spared.run()
+    assert harmed.harm.casualties  # the control: the same crush hurts people with harm on
+    assert spared.harm.casualties == [] and spared.harm.falls_total == 0 and not spared.state.limp.any()
+    # still pressed: the frame-mean load passed the injury level's force (1600 N/m × 2π × 0.2 m)
+    assert spared.harm.peak_load_n.max() > 1600.0 * 2 * np.pi * 0.2

@@ -107,3 +107,11 @@ def test_harm_keys_name_their_unit_and_take_plain_numbers():
     problem = only(problems_of(room(**{"harm.falls.fall_force": 800})), "harm.falls.fall_force", "unknown key")
     assert "fall_force_n" in problem.hint
     only(problems_of(room(**{"harm.injury.x": 1})), "harm.injury", "unknown key 'injury'")
+
+
+def test_harm_can_be_switched_off_and_round_trips():
+    s = from_dict(room(**{"harm.enabled": False}))
+    assert s.harm.enabled is False
+    assert loads(dumps(s)) == s
+    assert from_dict(room()).harm.enabled is True
+    only(problems_of(room(**{"harm.enabled": "no"})), "harm.enabled", "expected true or false")

@@ -51,6 +51,8 @@ class Harm:
         load = np.where(st.active, st.load_sum / max(steps, 1), 0.0)
         st.load_sum[:] = 0.0
         np.maximum(self.peak_load_n, load, out=self.peak_load_n)
+        if not sim.scenario.harm.enabled:  # [harm] enabled = false: bodies carry loads but are not hurt
+            load[:] = 0.0
         for agent, state, cause in self.injury.update(interval_s, load, sim.time_s):
             self._record(agent, state, cause)
         if sim.air is not None:

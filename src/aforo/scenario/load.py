@@ -835,6 +835,9 @@ def _read_harm(ctx: _Context, data: Any) -> HarmSettings:
         return HarmSettings()
     top = _Table(ctx, data, "harm")
     chosen = {}
+    enabled = top.read("enabled", _boolean, True)
+    if enabled is not _BAD:
+        chosen["enabled"] = enabled
     for model, keys in HARM_KEYS.items():
         section = top.read(model, _table, {})
         if section is _BAD:

@@ -288,6 +288,9 @@ class HarmSettings:
     compression: tuple[tuple[str, float], ...] = ()
     falls: tuple[tuple[str, float], ...] = ()
     exposure: tuple[tuple[str, float], ...] = ()
+    # False: no injury, asphyxia or falls from bodies' loads (tests of the movement law alone,
+    # such as Helbing 2000's escape room, whose bodies never go limp). Gas doses still count.
+    enabled: bool = True
 
 
 @dataclass(frozen=True)

@@ -104,9 +104,12 @@ def to_dict(scenario: Scenario) -> dict[str, Any]:
         out["canisters"] = {can.name: _canister(can) for can in scenario.canisters}
     if scenario.smoke:
         out["smoke"] = {smoke.name: _smoke(smoke) for smoke in scenario.smoke}
-    harm = {model: {k: float(v) for k, v in getattr(scenario.harm, model)} for model in HARM_KEYS}
-    if any(harm.values()):
-        out["harm"] = {model: values for model, values in harm.items() if values}
+    harm: dict[str, Any] = {model: {k: float(v) for k, v in getattr(scenario.harm, model)} for model in HARM_KEYS}
+    harm = {model: values for model, values in harm.items() if values}
+    if not scenario.harm.enabled:
+        harm["enabled"] = False
+    if harm:
+        out["harm"] = harm
     if scenario.events:
         out["events"] = [_event(event) for event in scenario.events]
     return out

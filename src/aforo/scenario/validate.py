@@ -432,6 +432,8 @@ class _Checker:
         if not isinstance(harm, HarmSettings):
             self.add("harm", f"expected HarmSettings, got {_fmt(harm)}")
             return
+        if not isinstance(harm.enabled, bool):
+            self.add("harm.enabled", f"expected true or false, got {_fmt(harm.enabled)}")
         for model, keys in HARM_KEYS.items():
             for name, value in getattr(harm, model):
                 path = f"harm.{model}.{name}"
