@@ -18,8 +18,12 @@ the same state and the best time is reported: the machine may be shared. Agent-s
 agents inside at the start of the timed steps. Results are printed as a table and written as JSON
 to benchmarks/results/.
 
-``--profile`` then replays the same steps with :func:`aforo.kernels.step.advance` run as Python
-(its compiled kernels timed one by one, by pipeline stage) and prints each stage's share.
+``--profile`` then runs the same steps again with every kernel the compiled pipeline calls timed
+inside compiled code (benchmarks/stage_clock.py) and prints each stage's share; the run must end
+in the same state as the plain one (checked and printed).
+
+Every result carries the machine's load average before it ran and the share of CPU time other
+processes used while it ran: the machine is shared (benchmarks/machine.py).
 """
 
 from __future__ import annotations
@@ -32,16 +36,15 @@ import multiprocessing
 import os
 import platform
 import resource
-import subprocess
 import time
-import types
-from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+
+from machine import cpu_seconds, git_revision, machine_description, machine_load, others_share
 
 DENSITY_PER_M2 = 2.0
 EXIT_WIDTH_PER_1000_M = 1.2
@@ -82,10 +85,12 @@ def room_with_door(agents: int, pushing: bool = False):
 
 
 def stiff_fraction(sim) -> float:
-    """Share of active agents with a stiff contact (partner, wall or leaf) in the last step."""
-    s, active = sim._scratch, sim.state.active
-    stiff = (s.n_stiff > 0) | (s.n_stiff_walls > 0) | (getattr(s, "n_stiff_leaves", 0) > 0)
-    return float(np.count_nonzero(stiff & active) / max(1, np.count_nonzero(active)))
+    """Share of active agents with a stiff contact (partner, wall or leaf) in the last step.
+
+    The work arrays may be in the pipeline's (cell) order; only agents inside have contacts."""
+    s = sim._scratch
+    stiff = (s.n_stiff > 0) | (s.n_stiff_walls > 0) | (s.n_stiff_leaves > 0)
+    return float(np.count_nonzero(stiff) / max(1, sim.active_count))
 
 
 def sort_by_cell(sim) -> None:
@@ -138,14 +143,15 @@ def benchmark(agents: int, steps: int, repeat: int, profile: bool, threads: int 
 
     start = _snapshot(sim)
     active_before = sim.active_count
+    load_before = machine_load()
     walls, others = [], []
     for _ in range(repeat):  # the same steps from the same state each time
         _restore(sim, start)
-        before = _cpu_seconds()
+        before = cpu_seconds()
         wall, stiff = _timed_steps(sim, steps)
-        after = _cpu_seconds()
+        after = cpu_seconds()
         walls.append(wall)
-        others.append(_others_share(before, after))
+        others.append(others_share(before, after))
     best = int(np.argmin(walls))
     wall = walls[best]
     substeps = sim.diagnostics.substeps - start[5].substeps
@@ -179,10 +185,20 @@ def benchmark(agents: int, steps: int, repeat: int, profile: bool, threads: int 
         "threading_layer": numba.threading_layer(),
         "environment": {k: os.environ[k] for k in THREAD_SETTINGS if k in os.environ},
         "others_cpu_share": others[best],
+        "load_before": load_before,
+        "load_after": machine_load(),
+        "cell_ordered": sim.active_count >= _cell_order_threshold(),
+        "event_buffer_bytes_per_agent": sum(a.nbytes for a in sim._events) / agents,
     }
     if profile:
         result["profile"] = profile_stages(sim, start, steps)
     return result
+
+
+def _cell_order_threshold() -> int:
+    from aforo.engine.simulation import CELL_ORDER_MIN_AGENTS
+
+    return CELL_ORDER_MIN_AGENTS
 
 
 def _timed_steps(sim, steps: int) -> tuple[float, list[float]]:
@@ -198,22 +214,6 @@ def _timed_steps(sim, steps: int) -> tuple[float, list[float]]:
         done += k
         stiff.append(stiff_fraction(sim))
     return wall, stiff
-
-
-def _cpu_seconds() -> tuple[float, float, float]:
-    """(wall clock, CPU seconds busy on the whole machine, CPU seconds of this process)."""
-    with open("/proc/stat") as f:
-        user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, f.readline().split()[1:9])
-    busy = (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-    own = os.times()
-    return time.monotonic(), busy, own.user + own.system
-
-
-def _others_share(before, after) -> float:
-    """Share of all cores' time that other processes kept busy between two _cpu_seconds()."""
-    wall = after[0] - before[0]
-    others = (after[1] - before[1]) - (after[2] - before[2])
-    return min(1.0, max(0.0, others / (wall * os.cpu_count())))
 
 
 def _snapshot(sim):
@@ -237,14 +237,14 @@ def _copy_scratch(sim):
     return type(sim._scratch)(**{f.name: getattr(sim._scratch, f.name).copy() for f in fields(sim._scratch)})
 
 
-# Pipeline stage of each kernel that kernels/step.advance calls. A kernel not listed (kick_drift,
-# or one added later) counts towards the stage of the kernel called before it.
+# Pipeline stage of each kernel that kernels/step.advance calls (gather_by_cell and
+# add_wall_forces run inside smooth_forces). A kernel not listed counts under its own name.
 STAGE_OF = {
     "build_agent_cells": "cells",
     "desired_directions": "directions", "apply_roles": "directions",
     "smooth_forces": "forces", "apply_headway": "forces", "find_leaf_contacts": "forces",
     "handle_torques": "forces",
-    "split_stiff": "integrate: free", "free_accelerations": "integrate: free",
+    "split_stiff": "integrate: free", "free_accelerations": "integrate: free", "kick_drift": "integrate: kick-drift",
     "substep_count": "integrate: contact sub-steps", "stiff_accelerations": "integrate: contact sub-steps",
     "add_leaf_contacts": "integrate: contact sub-steps", "advance_leaves": "integrate: contact sub-steps",
     "update_leaf_segments": "integrate: contact sub-steps",
@@ -256,53 +256,55 @@ STAGE_OF = {
 
 
 def profile_stages(sim, start, steps: int) -> dict:
-    """Replay the timed steps with ``advance`` run as Python, each kernel call timed by stage.
+    """Run the timed steps again with every kernel of the compiled pipeline timed (stage_clock).
 
-    ``kernels.step.advance.py_func`` (the Python source of the compiled pipeline) is run with
-    every compiled kernel it calls wrapped in a timer, so the stages are called exactly as the
-    compiled run calls them. Its own element loops then run in Python: that time is reported
-    apart (glue) and left out of the shares. The replay must end where the compiled run ended.
+    The profiled pipeline is compiled afresh (not cached), so the steps run twice: once to
+    compile, once timed. Time outside the compiled pipeline (the engine's Python: copies into
+    cell order, line events) is reported apart. The run must end where the plain run ended.
     """
     import aforo.engine.simulation as engine
-    from numba.core.dispatcher import Dispatcher
+    from stage_clock import ProfiledPipeline, kernel_seconds, stage_seconds
 
-    compiled = engine.advance
-    spent, per_kernel = defaultdict(float), defaultdict(float)
-    stage = ["cells"]
-
-    def timed(name, kernel):
-        def call(*args):
-            stage[0] = STAGE_OF.get(name, stage[0])
-            t = time.perf_counter()
-            out = kernel(*args)
-            elapsed = time.perf_counter() - t
-            spent[stage[0]] += elapsed
-            per_kernel[name] += elapsed
-            return out
-        return call
-
-    py = compiled.py_func
-    scope = {k: timed(k, v) if isinstance(v, Dispatcher) else v for k, v in py.__globals__.items()}
-    replay = types.FunctionType(py.__code__, scope, py.__name__, py.__defaults__, py.__closure__)
-
+    name = "advance" if sim.parallel else "advance_serial"
+    original = getattr(engine, name)
+    profiled = ProfiledPipeline(original)
     end_x, end_y = sim.state.pos_x.copy(), sim.state.pos_y.copy()
-    _restore(sim, start)
-    engine.advance = replay
+    pipeline_s = [0.0]
+    plain_pipeline = sim._pipeline
+
+    def timed_pipeline(*args):
+        began = time.perf_counter()
+        try:
+            return plain_pipeline(*args)
+        finally:
+            pipeline_s[0] += time.perf_counter() - began
+
+    setattr(engine, name, profiled)
+    sim._pipeline = timed_pipeline
     try:
-        before = _cpu_seconds()
+        _restore(sim, start)
+        _timed_steps(sim, steps)  # compiles the profiled copy
+        _restore(sim, start)
+        profiled.reset()
+        pipeline_s[0] = 0.0
+        before = cpu_seconds()
         wall, _ = _timed_steps(sim, steps)
-        others = _others_share(before, _cpu_seconds())
+        others = others_share(before, cpu_seconds())
     finally:
-        engine.advance = compiled
-    kernels = sum(spent.values())
-    order = list(dict.fromkeys(STAGE_OF.values())) + sorted(set(spent) - set(STAGE_OF.values()))
+        setattr(engine, name, original)
+        del sim._pipeline
+    stages = stage_seconds(profiled, pipeline_s[0], STAGE_OF)
+    stages["engine (Python around the pipeline)"] = wall - pipeline_s[0]
+    order = list(dict.fromkeys(STAGE_OF.values())) + sorted(set(stages) - set(STAGE_OF.values()))
+    stages = {k: stages[k] for k in order if k in stages}
     return {
         "steps": steps,
-        "kernels_s": kernels,
-        "glue_s": wall - kernels,  # advance's own loops run as Python: not in the compiled run
-        "stages_s": {k: spent[k] for k in order},
-        "share": {k: spent[k] / kernels for k in order},
-        "kernel_s": dict(sorted(per_kernel.items(), key=lambda kv: -kv[1])),
+        "wall_s": wall,
+        "pipeline_s": pipeline_s[0],
+        "stages_s": stages,
+        "share": {k: v / wall for k, v in stages.items()},
+        "kernel_s": dict(sorted(kernel_seconds(profiled, pipeline_s[0]).items(), key=lambda kv: -kv[1])),
+        "kernel_calls": {k: v for k, v in profiled.calls.items() if v},
         "matches_compiled_run": bool(np.array_equal(end_x, sim.state.pos_x)
                                      and np.array_equal(end_y, sim.state.pos_y)),
         "others_cpu_share": others,
@@ -325,7 +327,8 @@ def print_results(results: list[dict]) -> None:
     order = ", agents sorted by cell" if any(r["sorted_by_cell"] for r in results) else ""
     table = Table(title=f"aforo: room with door, 2 persons/m², {crowd} crowd{order}, dt 0.01 s")
     columns = ("agents", "steps", "set-up s", "best wall s", "agent-steps/s", "sim s / wall s",
-               "sub-steps/step", "stiff %", "peak RSS MiB", "state B/agent", "threads", "others' CPU %")
+               "sub-steps/step", "stiff %", "peak RSS MiB", "RSS B/agent", "state B/agent", "threads",
+               "others' CPU %", "load")
     for c in columns:
         table.add_column(c, justify="right")
     for r in results:
@@ -333,8 +336,9 @@ def print_results(results: list[dict]) -> None:
             f"{r['agents']:,}", f"{r['steps']}", f"{r['compile_venue_s'] + r['spawn_s']:.1f}",
             f"{r['wall_s']:.2f}", f"{r['agent_steps_per_s']:.3g}", f"{r['sim_s_per_wall_s']:.3g}",
             f"{r['substeps_per_step']:.1f}", f"{100 * r['stiff_fraction_mean']:.1f}",
-            f"{r['peak_rss_mib']:.0f}", f"{r['state_bytes_per_agent']:.0f}",
-            f"{r['threads']} {r['threading_layer']}", f"{100 * r['others_cpu_share']:.0f}",
+            f"{r['peak_rss_mib']:.0f}", f"{r['peak_rss_mib'] * 2**20 / r['agents']:.0f}",
+            f"{r['state_bytes_per_agent']:.0f}", f"{r['threads']} {r['threading_layer']}",
+            f"{100 * r['others_cpu_share']:.0f}", f"{r['load_before'][0]:.2f}",
         )
     console.print(table)
     for r in results:
@@ -351,25 +355,14 @@ def print_results(results: list[dict]) -> None:
         if "profile" not in r:
             continue
         p = r["profile"]
-        prof = Table(title=f"stages, {r['agents']:,} agents, {p['steps']} steps (replay matches the "
-                     f"compiled run: {p['matches_compiled_run']}; others' CPU {100 * p['others_cpu_share']:.0f} %)")
+        prof = Table(title=f"stages, {r['agents']:,} agents, {p['steps']} steps (profiled run ends as the plain "
+                     f"run: {p['matches_compiled_run']}; others' CPU {100 * p['others_cpu_share']:.0f} %)")
         for c in ("stage", "s", "ms/step", "share %"):
             prof.add_column(c, justify="left" if c == "stage" else "right")
         for name, secs in p["stages_s"].items():
-            prof.add_row(name, f"{secs:.2f}", f"{1000 * secs / p['steps']:.2f}", f"{100 * p['share'][name]:.1f}")
-        for name, secs in (("all stages", p["kernels_s"]), ("compiled advance (timed run)", r["wall_s"])):
-            prof.add_row(name, f"{secs:.2f}", f"{1000 * secs / p['steps']:.2f}", "")
+            prof.add_row(name, f"{secs:.3f}", f"{1000 * secs / p['steps']:.3f}", f"{100 * p['share'][name]:.1f}")
+        prof.add_row("all (profiled run)", f"{p['wall_s']:.3f}", f"{1000 * p['wall_s'] / p['steps']:.3f}", "")
         console.print(prof)
-        console.print(f"Stages include numba's dispatch cost of each kernel call from Python; the "
-                      f"replay's own Python loops ({p['glue_s']:.2f} s) are left out.")
-
-
-def _git_revision() -> str:
-    try:
-        return subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
-                              text=True, cwd=Path(__file__).parent, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def main() -> None:
@@ -399,20 +392,9 @@ def main() -> None:
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = RESULTS_DIR / f"room_with_door-{stamp}.json"
-    machine = {"platform": platform.platform(), "python": platform.python_version(),
-               "cpus": os.cpu_count(), "processor": _cpu_model(), "aforo": _git_revision()}
+    machine = {"platform": platform.platform(), **machine_description(), "aforo": git_revision()}
     out.write_text(json.dumps({"machine": machine, "results": results}, indent=2))
     print(f"written {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 if __name__ == "__main__":

@@ -139,3 +139,13 @@ def cross_lines(old, new, space, active, lines, line_kind, line_target, line_sta
                 active[i] = False
                 break
     return events, space, active
+
+
+def free_gaps(points, radii, spaces, pos, body_radius, body_space, present):
+    """Smallest surface gap from each candidate body to the bodies present in its space (inf if none)."""
+    out = np.full(len(points), np.inf)
+    for k, (p, r, s) in enumerate(zip(points, radii, spaces)):
+        mine = present & (body_space == s)
+        if mine.any():
+            out[k] = float(np.min(np.hypot(pos[mine, 0] - p[0], pos[mine, 1] - p[1]) - body_radius[mine] - r))
+    return out

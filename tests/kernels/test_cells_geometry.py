@@ -12,10 +12,25 @@ import naive
 from aforo.kernels.cells import build_agent_cells, build_wall_cells
 from aforo.kernels.constraints import enforce_walls
 from aforo.kernels.density import local_density
-from aforo.kernels.geometry import segments_cross
+from aforo.kernels.geometry import box_apart_from_segment, segments_cross
 from aforo.kernels.social_force import STATUS_WALL_REVERTED
 
 coord = st.floats(-5, 5, allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(coord, coord, st.floats(0, 2), st.floats(0, 2), coord, coord, coord, coord, st.floats(0, 1.5))
+def test_box_apart_from_segment_never_skips_a_near_segment(x, y, w, h, ax, ay, bx, by, reach):
+    """The guards skip walls by this test: when it says apart, every point of the box must be
+    further than ``reach`` from the segment (else a push or a crossing would be missed)."""
+    box = shapely.box(x, y, x + w, y + h)
+    segment = shapely.LineString([(ax, ay), (bx, by)]) if (ax, ay) != (bx, by) else shapely.Point(ax, ay)
+    apart = box_apart_from_segment(x, y, x + w, y + h, ax, ay, bx, by, reach)
+    if apart:
+        assert box.distance(segment) > reach
+    # and it does skip what lies clearly beyond reach of the segment's bounding box (a box test)
+    if max(x - max(ax, bx), min(ax, bx) - (x + w), y - max(ay, by), min(ay, by) - (y + h)) > reach + 1e-6:
+        assert apart
 
 
 @settings(max_examples=300, deadline=None)
@@ -102,3 +117,21 @@ def test_wall_guard_never_lets_a_centre_cross(seed):
     assert (status & STATUS_WALL_REVERTED).any()  # the test did push agents through walls
     d = shapely.distance(room.exterior, shapely.points(px, py))
     assert (d >= 0.125 - 1e-9).mean() > 0.95  # clearance restored for nearly all (corners aside)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_free_gaps_match_reference(seed):
+    from aforo.kernels.spacing import free_gaps
+
+    rng = np.random.default_rng(seed)
+    n, k = 80, 7
+    pos = rng.uniform(0, 5, (n, 2))
+    radius = rng.uniform(0.2, 0.3, n)
+    space = rng.integers(0, 3, n)
+    present = rng.random(n) > 0.3
+    points, radii, spaces = rng.uniform(0, 5, (k, 2)), rng.uniform(0.2, 0.3, k), np.array([0, 1, 2, 0, 1, 2, 3])
+    got = free_gaps(points[:, 0].copy(), points[:, 1].copy(), radii, spaces, pos[:, 0].copy(), pos[:, 1].copy(),
+                    radius, space, present)
+    expected = naive.free_gaps(points, radii, spaces, pos, radius, space, present)
+    np.testing.assert_array_equal(got, expected)  # the same formula, so the same bits
+    assert np.isinf(got[-1])  # nobody in space 3

@@ -14,8 +14,10 @@ from aforo.kernels.social_force import (
     MAX_STIFF_WALLS,
     N_PARAMS,
     P_A, P_B, P_K, P_KAPPA, P_MARGIN, P_MAX_DZ, P_RANGE,
+    STATUS_PARTNER_OVERFLOW,
     pair_force,
     smooth_forces,
+    smooth_forces_pairwise,
     split_stiff,
     stiff_accelerations,
     substep_count,
@@ -84,46 +86,77 @@ def _random_crowd(rng, n, size):
     return pos, radius, space, elevation, active
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_smooth_forces_match_all_pairs_reference(seed):
+CELL_M = 2 * 0.35 + 0.6 + 0.05
+
+
+def _smooth_inputs(seed, n=120, size=6.0, listed_only=False):
+    """Arguments of smooth_forces for a random crowd on two joined spaces, outputs zeroed.
+
+    With ``listed_only`` some agents stand in the cell lists as partners but get no forces
+    (``active`` False), as the periodic corridor's ghosts do (aforo.verify.periodic).
+    """
     rng = np.random.default_rng(seed)
-    n, size = 120, 6.0
     pos, radius, space, elevation, active = _random_crowd(rng, n, size)
     walls = np.array([[0, 0, size, 0], [size, 0, size, size], [0, size, 0, 0], [1, 3, 4, 3.2]], float)
     wall_space = np.array([0, 0, 1, 1], np.int64)
     link = np.array([[True, True], [True, True]])
-    p = params()
-    cell = 2 * 0.35 + 0.6 + 0.05
-    x0 = y0 = -cell
-    ncx = ncy = int(math.ceil((size + 2 * cell) / cell))
-    cs, ca, ac = build_agent_cells(pos[:, 0].copy(), pos[:, 1].copy(), active, x0, y0, cell, ncx, ncy)
-    ws, wi = build_wall_cells(walls, x0, y0, cell, ncx, ncy)
-    fx, fy = np.zeros(n), np.zeros(n)
-    partners = np.zeros((n, MAX_STIFF_PARTNERS), np.int64)
-    n_stiff = np.zeros(n, np.int64)
-    wall_list = np.zeros((n, MAX_STIFF_WALLS), np.int64)
-    n_walls = np.zeros(n, np.int64)
-    rate = np.zeros(n)
-    status = np.zeros(n, np.int64)
+    x0 = y0 = -CELL_M
+    ncx = ncy = int(math.ceil((size + 2 * CELL_M) / CELL_M))
+    listed = np.ones(n, dtype=bool) if listed_only else active
+    cs, ca, ac = build_agent_cells(pos[:, 0].copy(), pos[:, 1].copy(), listed, x0, y0, CELL_M, ncx, ncy)
+    ws, wi = build_wall_cells(walls, x0, y0, CELL_M, ncx, ncy)
     angle = rng.uniform(0, 2 * np.pi, n)
-    ex, ey = np.cos(angle), np.sin(angle)
-    gap_ahead = np.zeros(n)
-    smooth_forces(pos[:, 0].copy(), pos[:, 1].copy(), np.zeros(n), np.zeros(n), radius, np.full(n, 80.0), space,
-                  elevation, active, cs, ca, ac, ncx, ncy, walls, wall_space, ws, wi, link, p, ex, ey,
-                  fx, fy, partners, n_stiff, wall_list, n_walls, rate, gap_ahead, status)
+    inputs = (pos[:, 0].copy(), pos[:, 1].copy(), rng.normal(0, 0.5, n), rng.normal(0, 0.5, n), radius,
+              np.full(n, 80.0), space, elevation, active, cs, ca, ac, ncx, ncy, walls, wall_space, ws, wi, link,
+              params(), np.cos(angle), np.sin(angle))
+    outputs = (np.zeros(n), np.zeros(n), np.zeros((n, MAX_STIFF_PARTNERS), np.int64), np.zeros(n, np.int64),
+               np.zeros((n, MAX_STIFF_WALLS), np.int64), np.zeros(n, np.int64), np.zeros(n), np.zeros(n),
+               np.zeros(n, np.int64))
+    return inputs, outputs
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_smooth_forces_match_all_pairs_reference(seed):
+    inputs, outputs = _smooth_inputs(seed)
+    smooth_forces(*inputs, *outputs)
+    pos_x, pos_y, _, _, radius, _, space, elevation, active, *_, walls, wall_space, _, _, link, p, ex, ey = inputs
+    fx, fy, partners, n_stiff, wall_list, n_walls, rate, gap_ahead, status = outputs
+    n = pos_x.size
+    pos = np.column_stack([pos_x, pos_y])
     ref, ref_stiff, ref_walls = naive.smooth_forces(pos, radius, space, active, walls, wall_space, link, elevation,
                                                     A, B, p[P_RANGE], p[P_MARGIN], p[P_MAX_DZ], np.column_stack([ex, ey]))
     np.testing.assert_allclose(np.column_stack([fx, fy]), ref, rtol=1e-9, atol=1e-9)
     ref_gap = naive.gap_ahead(pos, radius, space, active, link, elevation, np.column_stack([ex, ey]), p[P_MAX_DZ])
     # The kernel searches the 3 × 3 cells around an agent (centres at least one cell edge,
     # 1.35 m, away are always seen); compare where the reference's nearest blocker is that close.
-    seen = ref_gap + 2 * 0.35 < cell
+    seen = ref_gap + 2 * 0.35 < CELL_M
     assert seen.sum() > 20
     np.testing.assert_allclose(gap_ahead[seen & active], ref_gap[seen & active], rtol=1e-12)
     for i in range(n):
         assert set(partners[i, : n_stiff[i]].tolist()) == ref_stiff[i]
         assert set(wall_list[i, : n_walls[i]].tolist()) == ref_walls[i]
     assert (status == 0).all()
+
+
+@pytest.mark.parametrize("seed, n, listed_only", [(0, 120, False), (1, 120, True), (2, 300, False), (3, 400, True)])
+def test_pairwise_smooth_forces_give_the_parallel_kernels_bits(seed, n, listed_only):
+    """The serial kernel evaluates each pair once; every output must still be the parallel
+    kernel's to the last bit (sums built in the same order, equal and opposite terms). 400
+    agents on 36 m² overflow some partner lists, which must be cut at the same partner."""
+    inputs, outputs = _smooth_inputs(seed, n=n, listed_only=listed_only)
+    twin_outputs = tuple(a.copy() for a in outputs)
+    smooth_forces(*inputs, *outputs)
+    smooth_forces_pairwise(*inputs, *twin_outputs)
+    for name, got, expected in zip(SMOOTH_OUTPUTS, twin_outputs, outputs):
+        np.testing.assert_array_equal(got, expected, err_msg=name)
+    active, n_stiff, status = inputs[8], outputs[3], outputs[8]
+    assert n_stiff[active].sum() > 0 and (n_stiff[~active] == 0).all()
+    if n == 400:
+        assert (status & STATUS_PARTNER_OVERFLOW).any()
+
+
+SMOOTH_OUTPUTS = ("fx", "fy", "stiff_partners", "n_stiff", "stiff_walls", "n_stiff_walls", "contact_rate",
+                  "gap_ahead", "status")
 
 
 def test_stiff_accelerations_sum_full_law():

@@ -25,6 +25,7 @@ from shapely.geometry import Polygon
 
 from aforo.engine.fields import FieldBook, FieldKey
 from aforo.kernels.beliefs import share_beliefs, share_probability
+from aforo.kernels.spacing import free_gaps
 from aforo.scenario.model import DOOR_STATE_AFTER, Event
 
 ROLE_CODE = {"occupant": 0, "guard": 1, "marshal": 2}
@@ -72,6 +73,7 @@ class Behaviour:
                 st.start_step[mine] = STAND_STEP
         self.fields = FieldBook(sim.venue)  # the simulation calls assign_fields once it holds us
         self._handed_over = False  # the kernel has not been given the field stack yet
+        self._polygons: dict[str, Polygon] = {}
 
     # -- destinations and fields -------------------------------------------------------------
     def _destination_index(self, name: str) -> int:
@@ -112,7 +114,7 @@ class Behaviour:
             who = np.flatnonzero(st.active & ~self.arrived & (self.destination == dest) & (st.space == space))
             if who.size == 0:
                 continue
-            polygon = Polygon(area.polygon)
+            polygon = self._polygon(area)
             inside = who[shapely.contains_xy(polygon, st.pos_x[who], st.pos_y[who])]
             if inside.size == 0:
                 continue
@@ -124,6 +126,14 @@ class Behaviour:
             st.hold_force[guards] = [sc.populations[p].effort for p in st.population[guards]]
             waiting = inside[self.role[inside] != ROLE_CODE["guard"]]
             self._stand(waiting)
+
+    def _polygon(self, area) -> Polygon:
+        """The area's polygon, built and prepared once (this runs every frame)."""
+        polygon = self._polygons.get(area.name)
+        if polygon is None:
+            polygon = self._polygons[area.name] = Polygon(area.polygon)
+            shapely.prepare(polygon)
+        return polygon
 
     def _stand(self, who: np.ndarray) -> None:
         """These agents stand where they are now (and step back there if shoved)."""
@@ -147,13 +157,8 @@ class Behaviour:
             who = np.flatnonzero(candidates & (st.space == space))
             if who.size == 0:
                 continue
-            (x1, y1), (x2, y2) = door.jambs
-            line = shapely.LineString([(x1, y1), (x2, y2)])
-            points = shapely.points(st.pos_x[who], st.pos_y[who])
-            dist = shapely.distance(points, line)
-            nearest = shapely.line_interpolate_point(line, shapely.line_locate_point(line, points))
-            to_x = shapely.get_x(nearest) - st.pos_x[who]
-            to_y = shapely.get_y(nearest) - st.pos_y[who]
+            to_x, to_y = _to_segment(st.pos_x[who], st.pos_y[who], door.jambs)
+            dist = np.hypot(to_x, to_y)
             facing = (to_x * st.dir_x[who] + to_y * st.dir_y[who]) > 0
             at_door = who[(dist <= STUCK_REACH_M) & facing]
             near_any[at_door] = True
@@ -185,9 +190,14 @@ class Behaviour:
         return changed
 
     def _enter_waiting(self) -> None:
-        """Agents of an entered population step in where their spawn point is free."""
+        """Agents of an entered population step in where their spawn point is free.
+
+        In index order, each one seeing those who stepped in before it. Someone without room
+        now cannot get room from others stepping in, so only those with room at the start are
+        gone through one by one (waiting agents are checked every frame: some wait all night).
+        """
         st = self.sim.state
-        for i in np.flatnonzero(self.waiting_to_enter):
+        for i in self._may_enter(np.flatnonzero(self.waiting_to_enter)):
             sel = st.active & (st.space == st.space[i])
             gap = np.hypot(st.pos_x[sel] - st.pos_x[i], st.pos_y[sel] - st.pos_y[i]) - st.radius[sel] - st.radius[i]
             if gap.size == 0 or gap.min() > ENTRY_GAP_M:
@@ -195,6 +205,15 @@ class Behaviour:
                 st.hold_x[i], st.hold_y[i] = st.pos_x[i], st.pos_y[i]
                 self.waiting_to_enter[i] = False
                 st.start_step[i] = self.sim.step_index + self.premove_steps[i]
+
+    def _may_enter(self, waiting: np.ndarray) -> np.ndarray:
+        """Those of ``waiting`` with more than ENTRY_GAP_M to every body inside in their space."""
+        if waiting.size == 0:
+            return waiting
+        st = self.sim.state
+        gap = free_gaps(st.pos_x[waiting], st.pos_y[waiting], st.radius[waiting], st.space[waiting],
+                        st.pos_x, st.pos_y, st.radius, st.space, st.active)
+        return waiting[gap > ENTRY_GAP_M]
 
     # -- events ------------------------------------------------------------------------------
     def apply(self, event: Event) -> None:
@@ -239,3 +258,12 @@ class Behaviour:
     def door_state_changed(self) -> None:
         self.fields.recompute()
         self.sim.refresh_fields()
+
+
+def _to_segment(px: np.ndarray, py: np.ndarray, segment) -> tuple[np.ndarray, np.ndarray]:
+    """Vectors (m) from points to their nearest points on a segment ((x1, y1), (x2, y2))."""
+    (x1, y1), (x2, y2) = segment
+    sx, sy = x2 - x1, y2 - y1
+    length_sq = sx * sx + sy * sy
+    t = np.clip(((px - x1) * sx + (py - y1) * sy) / length_sq, 0.0, 1.0) if length_sq > 0 else np.zeros_like(px)
+    return x1 + t * sx - px, y1 + t * sy - py

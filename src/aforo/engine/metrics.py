@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from aforo.kernels.density import local_density
+from aforo.kernels.density import local_density, local_density_serial
 
 # Density is counted in a disc of 2 m² around each agent: large enough that one body more or
 # less moves the value by 0.5 /m², small enough to see a jam at a 1 m door. Near walls the disc
@@ -32,13 +32,22 @@ class Peak:
             return
         i = int(np.argmax(values))
         if values[i] > self.value:
-            s = sim.state
-            self.value = float(values[i])
-            self.agent = i
-            self.time_s = sim.time_s
-            self.x_m = float(s.pos_x[i])
-            self.y_m = float(s.pos_y[i])
-            self.space = sim.venue.space_names[int(s.space[i])]
+            self._take(values, i, sim)
+
+    def offer_among(self, values: np.ndarray, agents: np.ndarray, sim) -> None:
+        """As :meth:`offer` for ``values`` ≥ 0 that are 0 outside ``agents`` (increasing indices)."""
+        i = int(agents[np.argmax(values[agents])])
+        if values[i] > self.value:
+            self._take(values, i, sim)
+
+    def _take(self, values: np.ndarray, i: int, sim) -> None:
+        s = sim.state
+        self.value = float(values[i])
+        self.agent = i
+        self.time_s = sim.time_s
+        self.x_m = float(s.pos_x[i])
+        self.y_m = float(s.pos_y[i])
+        self.space = sim.venue.space_names[int(s.space[i])]
 
     def as_dict(self, unit: str) -> dict:
         return {
@@ -89,7 +98,8 @@ def frame_density(sim) -> np.ndarray:
     n_cx = int(math.ceil((x1 - x0) / radius)) + 2
     n_cy = int(math.ceil((y1 - y0) / radius)) + 2
     s = sim.state
-    return local_density(s.pos_x, s.pos_y, s.space, s.active, radius, x0, y0, n_cx, n_cy)
+    count = local_density if sim.parallel else local_density_serial
+    return count(s.pos_x, s.pos_y, s.space, s.active, radius, x0, y0, n_cx, n_cy)
 
 
 @dataclass
@@ -161,6 +171,8 @@ class AreaMetrics:
         self.series: dict[str, dict[str, list]] = {}
         self.peaks: dict[str, dict[str, Peak]] = {}
         self._polygons = {}
+        self._area_m2: dict[str, float] = {}
+        self._boxes: dict[str, tuple | None] = {}  # bounds of areas that are upright rectangles
 
     def on_start(self, sim) -> None:
         import shapely
@@ -170,28 +182,30 @@ class AreaMetrics:
             polygon = Polygon(area.polygon)
             shapely.prepare(polygon)
             self._polygons[area.name] = (sim.venue.space_index(area.space), polygon)
+            self._area_m2[area.name] = polygon.area
+            self._boxes[area.name] = polygon.bounds if polygon.equals(shapely.box(*polygon.bounds)) else None
             self.series[area.name] = {"time_s": [], "density_per_m2": [], "max_compression_n_per_m": []}
             self.peaks[area.name] = {"density": Peak(), "compression": Peak()}
 
     def on_frame(self, sim) -> None:
-        import shapely
-
         s = sim.state
         record = not self.series or not next(iter(self.series.values()))["time_s"] or (
             sim.time_s - next(iter(self.series.values()))["time_s"][-1] >= self.every_s - 1e-9)
+        all_compression = s.compression
+        in_space: dict[int, np.ndarray] = {}  # agents inside per space, shared by its areas
         for name, (space, polygon) in self._polygons.items():
-            sel = np.flatnonzero(s.active & (s.space == space))
-            inside = sel[shapely.contains_xy(polygon, s.pos_x[sel], s.pos_y[sel])]
-            density = inside.size / polygon.area
-            compression = s.compression[inside]
+            sel = in_space.get(space)
+            if sel is None:
+                sel = in_space[space] = np.flatnonzero(s.active & (s.space == space))
+            inside = sel[_inside(polygon, self._boxes[name], s.pos_x[sel], s.pos_y[sel])]
+            density = inside.size / self._area_m2[name]
+            compression = all_compression[inside]
             worst = float(compression.max()) if inside.size else 0.0
             peaks = self.peaks[name]
             if density > peaks["density"].value:
                 peaks["density"].value, peaks["density"].time_s = density, sim.time_s
             if inside.size:
-                c = np.zeros(s.count)
-                c[inside] = compression
-                peaks["compression"].offer(c, sim)
+                peaks["compression"].offer_among(all_compression, inside, sim)
             if record:
                 series = self.series[name]
                 series["time_s"].append(round(sim.time_s, 3))
@@ -216,6 +230,17 @@ class AreaMetrics:
                     k: v for k, v in self.series[name].items() if k != "density_per_m2"},
             })
         return out
+
+
+def _inside(polygon, box: tuple | None, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Points strictly inside a polygon (as shapely.contains_xy), quicker for upright rectangles
+    (every area of the Los Olivos accounts), whose interior is two open intervals."""
+    import shapely
+
+    if box is None:
+        return shapely.contains_xy(polygon, x, y)
+    x0, y0, x1, y1 = box
+    return (x > x0) & (x < x1) & (y > y0) & (y < y1)
 
 
 def _round_or_none(value: float) -> float | None:

@@ -12,15 +12,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import numba
 import numpy as np
 
 from aforo.engine.behaviour import Behaviour
 from aforo.engine.air import Air
 from aforo.engine.harm import Harm
-from aforo.engine.state import AgentState, Scratch, kernel_parameters, spawn_agents
+from aforo.engine.state import KERNEL_FIELDS, STEP_WRITES, AgentState, Scratch, kernel_parameters, spawn_agents
 from aforo.hazards.settings import harm_parameters
-from aforo.kernels.cells import build_wall_cells
+from aforo.kernels.cells import build_agent_cells, build_wall_cells
 from aforo.kernels.constraints import LINE_COUNTER, LINE_EXIT
 from aforo.kernels.social_force import (
     STATUS_NON_FINITE,
@@ -28,15 +27,21 @@ from aforo.kernels.social_force import (
     STATUS_WALL_PUSHED,
     STATUS_WALL_REVERTED,
 )
-from aforo.kernels.step import advance
+from aforo.kernels.step import advance, advance_serial
 from aforo.scenario.model import Scenario
 from aforo.venue.compiled import Venue, compile_venue, rebuild_for_doors
 
-# Below this many agents inside, the step runs on one thread: a parallel region costs
-# microseconds to start even on an idle machine, and on a busy one a region waits for a
-# preempted worker (measured: the Los Olivos crush, 132 agents, ran 30× faster on one thread
-# while another process used a core). Results do not depend on the thread count.
+# Below this many agents inside, the step runs the serial twin of the pipeline
+# (kernels.step.advance_serial): a parallel region costs about a microsecond to start even on
+# one thread and an idle machine, and on a busy one a region waits for a preempted worker
+# (measured: the Los Olivos crush, 132 agents, ran 30× faster on one thread while another
+# process used a core). Both pipelines give the same bits, whatever the thread count.
 PARALLEL_MIN_AGENTS = 500
+
+# From this many agents inside, each frame runs on the agents stored in cell order
+# (Simulation._advance_in_cell_order): their arrays outgrow the caches. Results do not depend
+# on it. Measured (docs/performance.md): 1.2 × at 100 000 agents, 1.06 × at 10 000, none at 2 000.
+CELL_ORDER_MIN_AGENTS = 10_000
 
 # Neighbour cells are at least this large (m): twice the largest body radius plus the
 # interaction range covers every partner within the cutoff.
@@ -148,6 +153,12 @@ class Simulation:
     def active_count(self) -> int:
         return int(self.state.active.sum())
 
+    @property
+    def parallel(self) -> bool:
+        """Whether kernels run on threads now (else their serial twins): by crowd size only,
+        never by thread count, and the results are the same either way."""
+        return self.active_count >= PARALLEL_MIN_AGENTS
+
     # -- set-up ---------------------------------------------------------------------------
     def _prepare(self) -> None:
         n = self.state.count
@@ -213,17 +224,10 @@ class Simulation:
         n_fields = self._venue_tuple[20].shape[0]
         if self.state.count and int(self.state.field_of_agent.max()) >= n_fields:
             raise RuntimeError(f"an agent follows field {int(self.state.field_of_agent.max())} of {n_fields}")
-        threads = numba.get_num_threads()
-        if self.active_count < PARALLEL_MIN_AGENTS:
-            numba.set_num_threads(1)
-        try:
-            n_events, substeps, most = advance(
-                n_steps, self.time_step_s, self.params, self.state.kernel_tuple(), self._venue_tuple,
-                self.venue.leaves.kernel_tuple(), self._scratch.kernel_tuple(), self._events, 0,
-                self.step_index,
-            )
-        finally:
-            numba.set_num_threads(threads)
+        if self.active_count >= CELL_ORDER_MIN_AGENTS:
+            n_events, substeps, most = self._advance_in_cell_order(n_steps)
+        else:
+            n_events, substeps, most = self._pipeline(n_steps, self.state.kernel_tuple(), None)
         if n_events < 0:  # cannot happen with the capacity above; a bug if it does
             raise RuntimeError("line-crossing buffer overflowed")
         self.step_index += n_steps
@@ -234,6 +238,41 @@ class Simulation:
         self.substeps_this_frame += substeps
         self._digest_events(n_events)
         self._digest_status()
+
+    def _pipeline(self, n_steps: int, agents: tuple, agent_id: np.ndarray | None):
+        """The compiled pipeline on ``agents`` (stored in their own order when agent_id is None)."""
+        pipeline = advance if self.parallel else advance_serial
+        return pipeline(
+            n_steps, self.time_step_s, self.params, agents, self._venue_tuple, self.venue.leaves.kernel_tuple(),
+            self._scratch.kernel_tuple(), self._events, 0, self.step_index, agent_id,
+        )
+
+    def _advance_in_cell_order(self, n_steps: int):
+        """The pipeline on copies of the agents stored in cell order, then copied back.
+
+        Agents are stored in spawn order, random in space: a large crowd's neighbour reads miss
+        the caches. For one call (a frame, 0.1 s: agents move a few cm) they are renumbered
+        neighbours-first; the kernels follow the original numbering wherever it matters, so the
+        results are the same, bit for bit (tests/engine/test_simulation.py). The work arrays
+        (``_scratch``) stay in the order of the last call.
+        """
+        state = self.state
+        _, cell_agents, _ = build_agent_cells(state.pos_x, state.pos_y, state.active, *self._venue_tuple[21:26])
+        agent_id = np.concatenate([cell_agents, np.flatnonzero(~state.active)])  # index → original
+        agents = tuple(column[agent_id] for column in state.kernel_tuple())
+        n_events, substeps, most = self._pipeline(n_steps, agents, agent_id)
+        for name, column in zip(KERNEL_FIELDS, agents):
+            if name in STEP_WRITES:
+                getattr(state, name)[agent_id] = column
+        if n_events > 0:  # in original numbering, and within a step in original order
+            events = tuple(column[:n_events] for column in self._events)
+            agent = agent_id[events[0]]
+            key = (events[3] - events[3].min()) * agent_id.size + agent
+            by_step_then_agent = np.argsort(key, kind="stable")  # an agent's lines stay in order
+            events[0][:] = agent[by_step_then_agent]
+            for column in events[1:]:
+                column[:] = column[by_step_then_agent]
+        return n_events, substeps, most
 
     def advance_frame(self) -> None:
         """Advance one recording interval, firing due events at their step, then let people

@@ -34,6 +34,16 @@ from aforo.venue.compiled import JOIN_MAX_DZ_M, Venue
 CONTACT_MARGIN_M = 0.06
 
 
+# The agents tuple of kernels.step.advance, in its order, and the fields the step writes.
+KERNEL_FIELDS = (
+    "pos_x", "pos_y", "vel_x", "vel_y", "radius", "mass", "desired_speed", "relaxation_time", "space",
+    "elevation", "active", "field_of_agent", "dir_x", "dir_y", "status", "contact_force", "headway_time",
+    "start_step", "moving", "hold_x", "hold_y", "hold_force", "limp", "load_sum",
+)
+STEP_WRITES = frozenset({"pos_x", "pos_y", "vel_x", "vel_y", "space", "elevation", "active", "dir_x", "dir_y",
+                         "status", "contact_force", "load_sum"})
+
+
 @dataclass
 class AgentState:
     """One entry per agent, in index order; agents that left keep their slot with active False."""
@@ -75,13 +85,7 @@ class AgentState:
 
     def kernel_tuple(self) -> tuple:
         """The agents tuple in the order ``kernels.step.advance`` unpacks it."""
-        return (
-            self.pos_x, self.pos_y, self.vel_x, self.vel_y, self.radius, self.mass,
-            self.desired_speed, self.relaxation_time, self.space, self.elevation, self.active,
-            self.field_of_agent, self.dir_x, self.dir_y, self.status, self.contact_force,
-            self.headway_time, self.start_step, self.moving, self.hold_x, self.hold_y,
-            self.hold_force, self.limp, self.load_sum,
-        )
+        return tuple(getattr(self, name) for name in KERNEL_FIELDS)
 
     def copy(self) -> "AgentState":
         return AgentState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
@@ -162,7 +166,10 @@ def kernel_parameters(physics: PhysicsParameters) -> np.ndarray:
 
 @dataclass
 class Scratch:
-    """Work arrays reused every step (allocated once per run)."""
+    """Work arrays reused every step (allocated once per run). Between calls they hold the last
+    step's values in the order the pipeline stored the agents (cell order for large crowds:
+    engine.simulation.Simulation._advance_in_cell_order), so read them per agent only for
+    crowds below CELL_ORDER_MIN_AGENTS."""
 
     old_x: np.ndarray
     old_y: np.ndarray

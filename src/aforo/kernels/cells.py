@@ -29,12 +29,16 @@ def cell_index(x, y, x_min, y_min, cell_size, n_cells_x, n_cells_y):
 
 
 @njit(cache=True)
-def build_agent_cells(pos_x, pos_y, active, x_min, y_min, cell_size, n_cells_x, n_cells_y):
+def build_agent_cells(pos_x, pos_y, active, x_min, y_min, cell_size, n_cells_x, n_cells_y, rank=None):
     """Counting sort of active agents into cells.
 
     Returns (cell_start [n_cells + 1], cell_agents [n_active], agent_cell [n]); the agents of cell
     c are cell_agents[cell_start[c]:cell_start[c + 1]] in increasing index, so the order (and the
     floating-point sums that follow it) is deterministic. Inactive agents get agent_cell = −1.
+
+    With ``rank`` (optional) a cell holds its agents in increasing rank instead: the engine
+    stores large crowds in cell order for a frame and passes each agent's original index, so
+    that every sum over neighbours comes out as it would without the reordering.
     """
     n = pos_x.size
     n_cells = n_cells_x * n_cells_y
@@ -56,7 +60,23 @@ def build_agent_cells(pos_x, pos_y, active, x_min, y_min, cell_size, n_cells_x, 
         if c >= 0:
             cell_agents[cursor[c]] = i
             cursor[c] += 1
+    if rank is not None:
+        for c in range(n_cells):
+            _sort_by_rank(cell_agents, cell_start[c], cell_start[c + 1], rank)
     return cell_start, cell_agents, agent_cell
+
+
+@njit(cache=True, inline="always")
+def _sort_by_rank(agents, first, end, rank):
+    """Insertion sort of agents[first:end] by rank (a cell holds a few agents, nearly in order)."""
+    for a in range(first + 1, end):
+        agent = agents[a]
+        key = rank[agent]
+        b = a - 1
+        while b >= first and rank[agents[b]] > key:
+            agents[b + 1] = agents[b]
+            b -= 1
+        agents[b + 1] = agent
 
 
 @njit(cache=True)

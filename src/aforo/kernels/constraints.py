@@ -13,7 +13,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from aforo.kernels.geometry import closest_point_on_segment, segments_cross, side_of_line
+from aforo.kernels.geometry import box_apart_from_segment, closest_point_on_segment, segments_cross, side_of_line
 from aforo.kernels.social_force import STATUS_NON_FINITE, STATUS_WALL_PUSHED, STATUS_WALL_REVERTED
 
 LINE_PORTAL = 0  # crossing moves the agent into line_target's space
@@ -27,9 +27,19 @@ def _crosses_any_wall(ox, oy, px, py, s, c, walls, wall_space, wall_cell_start, 
         w = wall_cell_ids[slot]
         if wall_space[w] != s:
             continue
+        if box_apart_from_segment(min(ox, px), min(oy, py), max(ox, px), max(oy, py), walls[w, 0], walls[w, 1],
+                                   walls[w, 2], walls[w, 3], 0.0):
+            continue  # segments whose boxes are apart cannot cross or touch
         if segments_cross(ox, oy, px, py, walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3]):
             return True
     return False
+
+
+@njit(cache=True, inline="always")
+def _surely_clear(dist_sq, clearance):
+    """True when sqrt(dist_sq) ≥ clearance for certain (a relative slack of 1e-9 ≫ rounding):
+    the square root is needed only near the clearance, and the outcome never differs."""
+    return dist_sq > clearance * clearance * (1.0 + 1e-9)
 
 
 @njit(cache=True, parallel=True)
@@ -57,6 +67,7 @@ def enforce_walls(
             status[i] |= STATUS_WALL_REVERTED
             continue
         clearance = clearance_fraction * radius[i]
+        pushed = False
         for _ in range(3):  # a few passes settle concave corners
             moved = False
             for slot in range(wall_cell_start[c], wall_cell_start[c + 1]):
@@ -65,10 +76,15 @@ def enforce_walls(
                     continue
                 px = pos_x[i]
                 py = pos_y[i]
+                if box_apart_from_segment(px, py, px, py, walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3], clearance):
+                    continue  # further than the clearance: left alone, as below
                 qx, qy = closest_point_on_segment(px, py, walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3])
                 dx = px - qx
                 dy = py - qy
-                dist = math.sqrt(dx * dx + dy * dy)
+                dist_sq = dx * dx + dy * dy
+                if _surely_clear(dist_sq, clearance):
+                    continue
+                dist = math.sqrt(dist_sq)
                 if dist >= clearance or dist <= 1e-12:
                     continue
                 nx = dx / dist
@@ -82,9 +98,11 @@ def enforce_walls(
                 moved = True
             if not moved:
                 break
+            pushed = True
             status[i] |= STATUS_WALL_PUSHED
         # A push must not carry the centre across another wall (possible in acute corners).
-        if _crosses_any_wall(ox, oy, pos_x[i], pos_y[i], s, c, walls, wall_space, wall_cell_start, wall_cell_ids):
+        # Without a push the centre is where the first check found it on the right side.
+        if pushed and _crosses_any_wall(ox, oy, pos_x[i], pos_y[i], s, c, walls, wall_space, wall_cell_start, wall_cell_ids):
             pos_x[i] = ox
             pos_y[i] = oy
             vel_x[i] = 0.0
@@ -120,6 +138,7 @@ def cross_lines(
     agent moved from the left of the line's direction (x1,y1)→(x2,y2) to its right. Events go to
     the preallocated event arrays from index n_events; returns the new count (events beyond the
     arrays' capacity are dropped and counted as −1 in the return: the caller sizes them).
+    Agents are gone through in index order.
     """
     capacity = event_agent.size
     count = n_events

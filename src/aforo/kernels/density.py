@@ -8,6 +8,7 @@ import numpy as np
 from numba import njit, prange
 
 from aforo.kernels.cells import build_agent_cells
+from aforo.kernels.serial import serial_twin
 
 
 @njit(cache=True, parallel=True)
@@ -45,3 +46,7 @@ def local_density(pos_x, pos_y, space, active, disc_radius_m, x_min, y_min, n_ce
                         count += 1
         out[i] = count / area
     return out
+
+
+# Small crowds count on one thread without starting a parallel region (kernels/serial.py).
+local_density_serial = serial_twin(local_density)

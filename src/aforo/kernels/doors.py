@@ -24,6 +24,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from aforo.kernels.cells import _sort_by_rank
 from aforo.kernels.geometry import closest_point_on_segment, segments_cross
 
 LEAF_FREE = 0  # open, or closed but not latched
@@ -170,18 +171,24 @@ def handle_torques(pos_x, pos_y, space, active, dir_x, dir_y, hinge_x, hinge_y, 
 @njit(cache=True)
 def advance_leaves(stiff_ids, stiff_leaves, n_stiff_leaves, agent_leaf_torque, agent_leaf_force,
                    length, max_angle, inertia, mode, handle_torque, angle, omega,
-                   torque_sum, force_sum, closing_sum, dt):
+                   torque_sum, force_sum, closing_sum, dt, agent_id=None):
     """Sum the contact torques per leaf (in agent order: deterministic) and step each leaf.
 
     Accumulates, for the frame's record, the contact force magnitude and the closing torque
-    (torques against opening) in force_sum / closing_sum.
+    (torques against opening) in force_sum / closing_sum. With ``agent_id`` (each index's
+    original index, when the engine stores agents in another order) the sums follow the
+    original order.
     """
     nl = angle.size
     for l in range(nl):
         torque_sum[l] = 0.0
     closing = np.zeros(nl)
-    for s in range(stiff_ids.size):
-        i = stiff_ids[s]
+    touching = stiff_ids
+    if agent_id is not None:
+        touching = stiff_ids[n_stiff_leaves[stiff_ids] > 0]
+        _sort_by_rank(touching, 0, touching.size, agent_id)
+    for s in range(touching.size):
+        i = touching[s]
         for c in range(n_stiff_leaves[i]):
             l = stiff_leaves[i, c]
             t = agent_leaf_torque[i, c]

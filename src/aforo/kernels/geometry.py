@@ -23,6 +23,24 @@ def closest_point_on_segment(px, py, ax, ay, bx, by):
     return ax + t * abx, ay + t * aby
 
 
+# Absolute slack (m) of the box test below: far above the rounding of coordinates of a few
+# hundred metres (1e-13 m), far below any distance that matters.
+_BOX_SLACK_M = 1e-9
+
+
+@njit(cache=True, inline="always")
+def box_apart_from_segment(x0, y0, x1, y1, ax, ay, bx, by, reach):
+    """True when the box [x0, x1] × [y0, y1] lies further than ``reach`` (+ 1 nm) from segment
+    AB's bounding box, so that no point of the box is within ``reach`` of the segment.
+
+    A cheap, conservative test that lets a kernel skip far segments; near ones it leaves to
+    the exact computation, so a result never depends on it.
+    """
+    gap = reach + _BOX_SLACK_M
+    return (x1 + gap < min(ax, bx) or x0 - gap > max(ax, bx)
+            or y1 + gap < min(ay, by) or y0 - gap > max(ay, by))
+
+
 @njit(cache=True, inline="always")
 def projects_inside(px, py, ax, ay, bx, by):
     """True when P's orthogonal projection falls on segment AB (ends included)."""

@@ -18,6 +18,11 @@ One outer step of length dt is this fixed sequence of stages (docs/physics.md ex
 
 Arguments are grouped in tuples (agents, venue, scratch, events) so the signature stays readable;
 their layouts are built in :mod:`aforo.engine.state` and :mod:`aforo.venue.compiled`.
+
+``advance`` runs the parallel kernels (large crowds); ``advance_serial`` is the same source with
+every kernel replaced by its serial twin (:mod:`aforo.kernels.serial`; the smooth forces pair by
+pair), for small crowds, which would otherwise spend their time starting parallel regions. Both
+give the same bits (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from aforo.kernels.doors import (
     handle_torques,
     update_leaf_segments,
 )
+from aforo.kernels.serial import serial_twin
 from aforo.kernels.social_force import (
     P_CLEARANCE,
     P_K,
@@ -61,11 +67,17 @@ from aforo.kernels.social_force import (
 
 
 @njit(cache=True)
-def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_events, first_step):
+def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_events, first_step, agent_id):
     """Run ``n_steps`` outer steps in place. Returns (n_events, total sub-steps, most in a step).
 
     ``n_events`` is −1 on return if the event buffers overflowed (the caller drains them every
     call and sizes them for the worst case, so this signals a bug, not a crowd).
+
+    The agents may be stored in any order (the engine stores large crowds in cell order for
+    locality): ``agent_id`` is each index's original index. Wherever the agents' order enters
+    a result (the order of partners in a force sum, leaves summing torques, parting coincident
+    bodies) the kernels follow the original order, so the run is the same, bit for bit, either
+    way. Line events come in index order within a step; the engine puts them in id order.
     """
     (pos_x, pos_y, vel_x, vel_y, radius, mass, desired_speed, relaxation_time, space, elevation,
      active, field_of_agent, dir_x, dir_y, status, contact_force, headway_time, start_step, moving,
@@ -89,7 +101,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
         old_y[:] = pos_y
         # 1. cells
         cell_start, cell_agents, agent_cell = build_agent_cells(
-            pos_x, pos_y, active, x_min, y_min, cell_size, n_cells_x, n_cells_y
+            pos_x, pos_y, active, x_min, y_min, cell_size, n_cells_x, n_cells_y, agent_id
         )
         # 2. directions
         desired_directions(
@@ -136,7 +148,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
             stiff_accelerations(
                 stiff_ids, pos_x, pos_y, vel_x, vel_y, radius, mass, speed_now, relaxation_time,
                 dir_x, dir_y, smooth_fx, smooth_fy, stiff_partners, n_stiff, walls, stiff_walls,
-                n_stiff_walls, params, acc_x, acc_y, radial_sum,
+                n_stiff_walls, params, acc_x, acc_y, radial_sum, agent_id,
             )
             add_leaf_contacts(
                 stiff_ids, pos_x, pos_y, vel_x, vel_y, radius, mass, stiff_leaves, n_stiff_leaves,
@@ -147,14 +159,14 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
             advance_leaves(
                 stiff_ids, stiff_leaves, n_stiff_leaves, agent_leaf_torque, agent_leaf_force,
                 leaf_length, leaf_max, leaf_inertia, leaf_mode, leaf_handle_torque, leaf_angle,
-                leaf_omega, leaf_torque, leaf_force_sum, leaf_closing_sum, h,
+                leaf_omega, leaf_torque, leaf_force_sum, leaf_closing_sum, h, agent_id,
             )
             update_leaf_segments(leaf_hinge_x, leaf_hinge_y, leaf_length, leaf_base, leaf_sign, leaf_angle, leaf_segment)
         if n_sub == 0 and leaf_angle.size > 0:  # nobody touches a leaf: they swing on their own
             advance_leaves(
                 stiff_ids, stiff_leaves, n_stiff_leaves, agent_leaf_torque, agent_leaf_force,
                 leaf_length, leaf_max, leaf_inertia, leaf_mode, leaf_handle_torque, leaf_angle,
-                leaf_omega, leaf_torque, leaf_force_sum, leaf_closing_sum, dt,
+                leaf_omega, leaf_torque, leaf_force_sum, leaf_closing_sum, dt, agent_id,
             )
             update_leaf_segments(leaf_hinge_x, leaf_hinge_y, leaf_length, leaf_base, leaf_sign, leaf_angle, leaf_segment)
         total_substeps += n_sub
@@ -188,3 +200,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
         # 8. elevation
         update_elevation(pos_x, pos_y, space, active, space_plane, elevation)
     return n_events, total_substeps, most_substeps
+
+
+# For small crowds: the same steps, bit for bit, without starting a parallel region per stage.
+advance_serial = serial_twin(advance)
