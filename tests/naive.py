@@ -127,8 +127,8 @@ def cross_lines(old, new, space, active, lines, line_kind, line_target, line_sta
             a, b = lines[l, :2], lines[l, 2:]
             if not path.intersects(shapely.LineString([a, b])):
                 continue
-            before = np.sign(np.cross(b - a, old[i] - a))
-            after = np.sign(np.cross(b - a, new[i] - a))
+            before = np.sign(_cross(b - a, old[i] - a))
+            after = np.sign(_cross(b - a, new[i] - a))
             if before == after or after == 0:
                 continue
             events.append((i, l, 1 if before > 0 else -1))
@@ -149,3 +149,8 @@ def free_gaps(points, radii, spaces, pos, body_radius, body_space, present):
         if mine.any():
             out[k] = float(np.min(np.hypot(pos[mine, 0] - p[0], pos[mine, 1] - p[1]) - body_radius[mine] - r))
     return out
+
+
+def _cross(u, v) -> float:
+    """z of the 2-D cross product (numpy 2 deprecates np.cross on 2-vectors)."""
+    return float(u[0] * v[1] - u[1] * v[0])
