@@ -22,7 +22,9 @@ the harm that follows. A scenario is a TOML file (see docs/scenario-format.md).
 
 examples:
   aforo check scenarios/los-olivos/venue.toml
-  aforo run scenarios/los-olivos/venue.toml --out runs/los-olivos
+  aforo run scenarios/los-olivos/venue.toml --out runs/los-olivos --report
+  aforo report runs/los-olivos
+  aforo ensemble scenarios/los-olivos/prosecution.toml scenarios/los-olivos/witnesses.toml --out runs/accounts
   aforo verify --quick --out runs/verify
 """
 
