@@ -43,22 +43,6 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 DEFAULT_SCENARIO = REPO / "scenarios" / "los-olivos" / "prosecution.toml"
 
-# Pipeline stage of each kernel the step calls (serial twins have the same names).
-STAGE_OF = {
-    "build_agent_cells": "cells",
-    "desired_directions": "directions", "apply_roles": "directions",
-    "smooth_forces": "forces", "apply_headway": "forces", "find_leaf_contacts": "forces",
-    "handle_torques": "forces",
-    "split_stiff": "integrate: free", "free_accelerations": "integrate: free", "kick_drift": "integrate: kick-drift",
-    "substep_count": "integrate: contact sub-steps", "stiff_accelerations": "integrate: contact sub-steps",
-    "add_leaf_contacts": "integrate: contact sub-steps", "advance_leaves": "integrate: contact sub-steps",
-    "update_leaf_segments": "integrate: contact sub-steps",
-    "enforce_walls": "walls", "enforce_leaves": "walls",
-    "guard_non_finite": "health",
-    "cross_lines": "lines",
-    "update_elevation": "elevation",
-}
-
 
 def run_once(scenario, out_dir: Path):
     from aforo.engine.rundir import run_scenario
@@ -129,7 +113,7 @@ class PythonClock:
 def profiled_run(scenario, out_dir: Path) -> dict:
     """One more run with the pipeline's kernels and the per-frame Python work timed."""
     import aforo.engine.simulation as engine
-    from stage_clock import ProfiledPipeline, kernel_seconds, stage_seconds
+    from stage_clock import STAGE_OF, ProfiledPipeline, kernel_seconds, stage_seconds
 
     pipelines = {name: getattr(engine, name) for name in ("advance", "advance_serial")}
     profiled = {name: ProfiledPipeline(p) for name, p in pipelines.items()}

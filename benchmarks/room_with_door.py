@@ -237,24 +237,6 @@ def _copy_scratch(sim):
     return type(sim._scratch)(**{f.name: getattr(sim._scratch, f.name).copy() for f in fields(sim._scratch)})
 
 
-# Pipeline stage of each kernel that kernels/step.advance calls (gather_by_cell and
-# add_wall_forces run inside smooth_forces). A kernel not listed counts under its own name.
-STAGE_OF = {
-    "build_agent_cells": "cells",
-    "desired_directions": "directions", "apply_roles": "directions",
-    "smooth_forces": "forces", "apply_headway": "forces", "find_leaf_contacts": "forces",
-    "handle_torques": "forces",
-    "split_stiff": "integrate: free", "free_accelerations": "integrate: free", "kick_drift": "integrate: kick-drift",
-    "substep_count": "integrate: contact sub-steps", "stiff_accelerations": "integrate: contact sub-steps",
-    "add_leaf_contacts": "integrate: contact sub-steps", "advance_leaves": "integrate: contact sub-steps",
-    "update_leaf_segments": "integrate: contact sub-steps",
-    "enforce_walls": "walls", "enforce_leaves": "walls",
-    "guard_non_finite": "health",
-    "cross_lines": "lines",
-    "update_elevation": "elevation",
-}
-
-
 def profile_stages(sim, start, steps: int) -> dict:
     """Run the timed steps again with every kernel of the compiled pipeline timed (stage_clock).
 
@@ -263,7 +245,7 @@ def profile_stages(sim, start, steps: int) -> dict:
     cell order, line events) is reported apart. The run must end where the plain run ended.
     """
     import aforo.engine.simulation as engine
-    from stage_clock import ProfiledPipeline, kernel_seconds, stage_seconds
+    from stage_clock import STAGE_OF, ProfiledPipeline, kernel_seconds, stage_seconds
 
     name = "advance" if sim.parallel else "advance_serial"
     original = getattr(engine, name)

@@ -108,6 +108,24 @@ def kernel_seconds(profiled: ProfiledPipeline, wall_s: float) -> dict[str, float
     return out
 
 
+# Pipeline stage of each kernel that kernels/step.advance (and its serial twin) calls (gather_by_cell and
+# add_wall_forces run inside smooth_forces). A kernel not listed counts under its own name.
+STAGE_OF = {
+    "build_agent_cells": "cells",
+    "desired_directions": "directions", "apply_roles": "directions",
+    "smooth_forces": "forces", "apply_headway": "forces", "find_leaf_contacts": "forces",
+    "handle_torques": "forces",
+    "split_stiff": "integrate: free", "free_accelerations": "integrate: free", "kick_drift": "integrate: kick-drift",
+    "substep_count": "integrate: contact sub-steps", "stiff_accelerations": "integrate: contact sub-steps",
+    "add_leaf_contacts": "integrate: contact sub-steps", "advance_leaves": "integrate: contact sub-steps",
+    "update_leaf_segments": "integrate: contact sub-steps",
+    "enforce_walls": "walls", "enforce_leaves": "walls",
+    "guard_non_finite": "health",
+    "cross_lines": "lines",
+    "update_elevation": "elevation",
+}
+
+
 def stage_seconds(profiled: ProfiledPipeline, wall_s: float, stage_of: dict[str, str]) -> dict[str, float]:
     """Seconds per pipeline stage (kernels not in ``stage_of`` under their own name), and glue."""
     out: dict[str, float] = {}
