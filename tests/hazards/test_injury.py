@@ -248,3 +248,50 @@ def test_fall_parameters_validated():
         FallParameters(rise_force_n=900.0)  # above the fall force
     with pytest.raises(ScenarioError):
         FallParameters(fall_rate_per_s=-1.0)
+
+
+def _crowd_loads(rng, n, steps):
+    """Loads of a crowd over ``steps`` frames: mostly none, a few pressed hard for a while
+    (some past every threshold), some negative or NaN as a careless caller might pass."""
+    base = np.where(rng.random(n) < 0.25, rng.uniform(0, 2500, n), 0.0)
+    base[:3] = 7000.0
+    for k in range(steps):
+        load = base * rng.uniform(0.5, 1.5, n) * (k % 40 < 30)  # released now and then
+        load[rng.integers(0, n, 2)] = [-5.0, np.nan]
+        if k % 7 == 0:
+            load[:] = np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0, 300, n))  # frames of light touches
+        yield load
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_injury_and_falls_skip_only_what_cannot_change(seed):
+    """CompressionInjury.update and FallModel.update compute only agents whose load can harm
+    them; every state, dose, time, cause, fall and transition must be the all-agents update's
+    (tests/hazards/naive_injury.py), to the last bit."""
+    import naive_injury
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    radius = rng.uniform(0.2, 0.3, n)
+    models = [CompressionInjury(n, radius_m=radius) for _ in range(2)]
+    falls = [FallModel(n, np.random.default_rng(seed)) for _ in range(2)]
+    t = 0.0
+    transitions = rises = 0
+    for load in _crowd_loads(rng, n, 600):
+        t += 0.5
+        got = models[0].update(0.5, load, t)
+        expected = naive_injury.injury_update(models[1], 0.5, load, t)
+        assert got == expected
+        transitions += len(got)
+        down = models[0].state >= UNCONSCIOUS
+        got_falls = falls[0].update(0.5, load, t, cannot_rise=down)
+        expected_falls = naive_injury.fall_update(falls[1], 0.5, load, t, cannot_rise=down)
+        for a, b in zip(got_falls, expected_falls):
+            np.testing.assert_array_equal(a, b)
+        rises += got_falls[1].size
+    for name in ("state", "dose_s", "time_injured_s", "time_unconscious_s", "time_dead_s", "cause"):
+        np.testing.assert_array_equal(getattr(models[0], name), getattr(models[1], name), err_msg=name)
+    for name in ("fallen", "fall_count", "time_fallen_s", "time_below_rise_s"):
+        np.testing.assert_array_equal(getattr(falls[0], name), getattr(falls[1], name), err_msg=name)
+    assert transitions > 10 and (models[0].state == DEAD).any() and falls[0].fall_count.sum() > 5
+    assert rises > 0

@@ -20,6 +20,7 @@ from aforo.kernels.social_force import (
     smooth_forces_pairwise,
     split_stiff,
     stiff_accelerations,
+    stiff_accelerations_pairwise,
     substep_count,
     wall_force,
 )
@@ -188,6 +189,85 @@ def test_stiff_accelerations_sum_full_law():
             f = f + naive.wall_force(pos[i], vel[i], r[i], walls[0, :2], walls[0, 2:], (ex[i], ey[i]), A, B, K, KAPPA)
         np.testing.assert_allclose([acc_x[i], acc_y[i]], f / m[i], rtol=1e-9)
     assert radial[2] > 0  # agent 2 overlaps agent 0 and the wall
+
+
+_coordinate = st.floats(-2, 2, allow_subnormal=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.tuples(_coordinate, _coordinate), st.tuples(_coordinate, _coordinate),
+    st.tuples(st.floats(-2, 2), st.floats(-2, 2)), st.tuples(st.floats(-2, 2), st.floats(-2, 2)),
+    st.floats(0.2, 0.35), st.floats(0.2, 0.35), st.sampled_from(["any", "same x", "same y", "coincident"]),
+)
+def test_pair_force_is_antisymmetric_to_the_last_bit(pi, pj, vi, vj, ri, rj, case):
+    """f_ji = −f_ij exactly (every nonzero component; zeros may differ in sign only), friction and
+    coincident centres included: the pairwise contact sub-step relies on it."""
+    if case == "same x":
+        pj = (pi[0], pj[1])
+    elif case == "same y":
+        pj = (pj[0], pi[1])
+    elif case == "coincident":
+        pj = pi
+    a = pair_force(*pi, *vi, ri, *pj, *vj, rj, 3, 7, A, B, K, KAPPA)
+    b = pair_force(*pj, *vj, rj, *pi, *vi, ri, 7, 3, A, B, K, KAPPA)
+    assert b[0] == -a[0] and b[1] == -a[1]  # == ignores the sign of a zero
+    assert b[2] == a[2]
+
+
+def _stiff_inputs(seed, n, listed_only=False, coincident=0, permuted=False):
+    """Arguments of stiff_accelerations after a smooth force pass over a random crowd."""
+    inputs, outputs = _smooth_inputs(seed, n=n, listed_only=listed_only)
+    pos_x, pos_y, vel_x, vel_y, radius, mass, space, elevation, active = inputs[:9]
+    if coincident:  # some bodies exactly on top of another (parted by their ids)
+        for i in range(coincident):
+            pos_x[2 * i + 1], pos_y[2 * i + 1] = pos_x[2 * i], pos_y[2 * i]
+            space[2 * i + 1], elevation[2 * i + 1] = space[2 * i], elevation[2 * i]
+        listed = np.ones(n, bool) if listed_only else active
+        cells = build_agent_cells(pos_x, pos_y, listed, -CELL_M, -CELL_M, CELL_M, inputs[12], inputs[13])
+        inputs = inputs[:9] + cells + inputs[12:]
+    smooth_forces(*inputs, *outputs)
+    fx, fy, partners, n_stiff, wall_list, n_walls, rate, _, _ = outputs
+    stiff_ids, _, _ = split_stiff(active, n_stiff, n_walls, np.zeros(n, np.int64), rate)
+    rng = np.random.default_rng(seed + 100)
+    ex, ey = inputs[-2], inputs[-1]
+    walls = inputs[14]
+    agent_id = rng.permutation(n) if permuted else None
+    args = (stiff_ids, pos_x, pos_y, vel_x, vel_y, radius, mass, rng.uniform(0.8, 1.6, n), rng.uniform(0.3, 0.6, n),
+            ex, ey, fx, fy, partners, n_stiff, walls, wall_list, n_walls, params())
+    return args, agent_id, rng.uniform(0, 100, n)
+
+
+@pytest.mark.parametrize("seed, n, listed_only, coincident, permuted, shuffled", [
+    (0, 120, False, 0, False, False), (1, 120, True, 0, True, False), (2, 300, False, 6, False, False),
+    (3, 400, True, 6, True, False), (4, 400, False, 3, False, True),
+])
+def test_pairwise_stiff_accelerations_give_the_parallel_kernels_bits(seed, n, listed_only, coincident, permuted,
+                                                                     shuffled):
+    """The serial contact sub-step evaluates each stiff pair once; its accelerations and compression
+    sums must be the parallel kernel's to the last bit: dense crowds whose partner lists overflow
+    (pairs listed from one end), partners that are not active (listed only), coincident centres
+    parted by ids, agents stored in another order (``agent_id``), stiff agents in any order."""
+    args, agent_id, radial_start = _stiff_inputs(seed, n, listed_only, coincident, permuted)
+    stiff_ids, n_stiff = args[0], args[14]
+    assert stiff_ids.size > 20 and n_stiff.sum() > 40
+    if shuffled:
+        args = (np.random.default_rng(seed).permutation(stiff_ids),) + args[1:]
+    results = []
+    for kernel in (stiff_accelerations, stiff_accelerations_pairwise):
+        acc_x, acc_y, radial = np.full(n, 7.0), np.full(n, 7.0), radial_start.copy()
+        if agent_id is None:
+            kernel(*args, acc_x, acc_y, radial)
+        else:
+            kernel(*args, acc_x, acc_y, radial, agent_id)
+        results.append((acc_x, acc_y, radial))
+    for name, got, expected in zip(("acc_x", "acc_y", "radial_sum"), results[1], results[0]):
+        np.testing.assert_array_equal(got, expected, err_msg=name)
+    assert (results[1][0][stiff_ids] != 7.0).all()
+    if coincident:
+        pos_x, pos_y = args[1], args[2]
+        assert any(pos_x[2 * i] == pos_x[2 * i + 1] and pos_y[2 * i] == pos_y[2 * i + 1]
+                   and 2 * i + 1 in args[13][2 * i, : n_stiff[2 * i]] for i in range(coincident))
 
 
 def test_split_and_substeps():

@@ -24,7 +24,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from aforo.engine.fields import FieldBook, FieldKey
-from aforo.kernels.beliefs import share_beliefs, share_probability
+from aforo.kernels.beliefs import share_beliefs, share_probability, stuck_at_door
 from aforo.kernels.spacing import free_gaps
 from aforo.scenario.model import DOOR_STATE_AFTER, Event
 
@@ -143,32 +143,22 @@ class Behaviour:
         st.hold_y[who] = st.pos_y[who]
 
     def _learn(self, interval_s: float) -> bool:
-        """Agents stuck at a shut door they face come to believe it blocked."""
+        """Agents stuck at a shut door they face come to believe it blocked (a compiled pass per
+        shut door, kernels/beliefs.py: this runs every frame)."""
         st = self.sim.state
         v = self.sim.venue
-        speed = np.hypot(st.vel_x, st.vel_y)
-        candidates = st.active & (speed < STUCK_SPEED_M_PER_S) & st.moving & (st.hold_force == 0)
         near_any = np.zeros(st.count, dtype=bool)
         learnt = False
+        learn_time = self.sim.scenario.beliefs.learn_time
         for door in self.sim.scenario.doors:
             if not v.door_is_shut(door.name):
                 continue
-            space = v.space_index(door.level)
-            who = np.flatnonzero(candidates & (st.space == space))
-            if who.size == 0:
-                continue
-            to_x, to_y = _to_segment(st.pos_x[who], st.pos_y[who], door.jambs)
-            dist = np.hypot(to_x, to_y)
-            facing = (to_x * st.dir_x[who] + to_y * st.dir_y[who]) > 0
-            at_door = who[(dist <= STUCK_REACH_M) & facing]
-            near_any[at_door] = True
-            self.stuck_s[at_door] += interval_s
-            knows = at_door[self.stuck_s[at_door] >= self.sim.scenario.beliefs.learn_time]
-            bit = self.door_bit[door.name]
-            fresh = knows[(self.blocked[knows] & bit) == 0]
-            if fresh.size:
-                self.blocked[fresh] |= bit
-                learnt = True
+            (x1, y1), (x2, y2) = door.jambs
+            learnt |= stuck_at_door(
+                st.pos_x, st.pos_y, st.vel_x, st.vel_y, st.dir_x, st.dir_y, st.space, st.active, st.moving,
+                st.hold_force, v.space_index(door.level), float(x1), float(y1), float(x2), float(y2),
+                self.door_bit[door.name], float(interval_s), float(learn_time), STUCK_SPEED_M_PER_S, STUCK_REACH_M,
+                self.stuck_s, self.blocked, near_any)
         self.stuck_s[~near_any] = 0.0
         return learnt
 
@@ -258,12 +248,3 @@ class Behaviour:
     def door_state_changed(self) -> None:
         self.fields.recompute()
         self.sim.refresh_fields()
-
-
-def _to_segment(px: np.ndarray, py: np.ndarray, segment) -> tuple[np.ndarray, np.ndarray]:
-    """Vectors (m) from points to their nearest points on a segment ((x1, y1), (x2, y2))."""
-    (x1, y1), (x2, y2) = segment
-    sx, sy = x2 - x1, y2 - y1
-    length_sq = sx * sx + sy * sy
-    t = np.clip(((px - x1) * sx + (py - y1) * sy) / length_sq, 0.0, 1.0) if length_sq > 0 else np.zeros_like(px)
-    return x1 + t * sx - px, y1 + t * sy - py

@@ -224,10 +224,12 @@ class Simulation:
         n_fields = self._venue_tuple[20].shape[0]
         if self.state.count and int(self.state.field_of_agent.max()) >= n_fields:
             raise RuntimeError(f"an agent follows field {int(self.state.field_of_agent.max())} of {n_fields}")
-        if self.active_count >= CELL_ORDER_MIN_AGENTS:
+        inside = self.active_count
+        if inside >= CELL_ORDER_MIN_AGENTS:
             n_events, substeps, most = self._advance_in_cell_order(n_steps)
         else:
-            n_events, substeps, most = self._pipeline(n_steps, self.state.kernel_tuple(), None)
+            n_events, substeps, most = self._pipeline(n_steps, self.state.kernel_tuple(), None,
+                                                      inside >= PARALLEL_MIN_AGENTS)
         if n_events < 0:  # cannot happen with the capacity above; a bug if it does
             raise RuntimeError("line-crossing buffer overflowed")
         self.step_index += n_steps
@@ -239,9 +241,9 @@ class Simulation:
         self._digest_events(n_events)
         self._digest_status()
 
-    def _pipeline(self, n_steps: int, agents: tuple, agent_id: np.ndarray | None):
+    def _pipeline(self, n_steps: int, agents: tuple, agent_id: np.ndarray | None, parallel: bool | None = None):
         """The compiled pipeline on ``agents`` (stored in their own order when agent_id is None)."""
-        pipeline = advance if self.parallel else advance_serial
+        pipeline = advance if (self.parallel if parallel is None else parallel) else advance_serial
         return pipeline(
             n_steps, self.time_step_s, self.params, agents, self._venue_tuple, self.venue.leaves.kernel_tuple(),
             self._scratch.kernel_tuple(), self._events, 0, self.step_index, agent_id,
@@ -300,6 +302,8 @@ class Simulation:
             self.fired.append((self.time_s, event))
 
     def _digest_events(self, n_events: int) -> None:
+        if n_events <= 0:
+            return
         agent, line, sign, step = (a[:n_events] for a in self._events)
         v = self.venue
         for a, l, sg, st in zip(agent.tolist(), line.tolist(), sign.tolist(), step.tolist()):
@@ -315,8 +319,7 @@ class Simulation:
 
     def _digest_status(self) -> None:
         status = self.state.status
-        flagged = np.flatnonzero(status)
-        if flagged.size == 0:
+        if not status.any():
             return
         d = self.diagnostics
         d.wall_reverts += int(np.count_nonzero(status & STATUS_WALL_REVERTED))

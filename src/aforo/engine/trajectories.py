@@ -20,6 +20,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from aforo.kernels.frames import trajectory_rows
+
 SCHEMA = pa.schema(
     [
         ("frame", pa.int32()),
@@ -55,7 +57,7 @@ class TrajectoryWriter:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._writer: pq.ParquetWriter | None = None
-        self._pending: list[list[np.ndarray]] = []  # per frame, columns in SCHEMA order
+        self._pending: list[tuple] = []  # per frame: (frame, time_s, trajectory_rows(...))
         self._pending_rows = 0
         self._frame = 0
         self.rows_written = 0
@@ -68,37 +70,27 @@ class TrajectoryWriter:
     def on_frame(self, sim) -> None:
         idx = np.flatnonzero(sim.state.active)
         if idx.size:
-            # NumPy columns now, Arrow arrays once per row group: building 16 Arrow arrays for
-            # each frame of a small crowd cost more than copying its rows.
-            self._pending.append(self._columns(sim, idx))
+            # One compiled gather a frame (kernels/frames.py), Arrow arrays once per row group:
+            # building 16 Arrow arrays, or even 16 NumPy columns, for each frame of a small
+            # crowd cost more than copying its rows.
+            s = sim.state
+            self._pending.append((self._frame, sim.time_s, trajectory_rows(
+                idx, s.pos_x, s.pos_y, s.elevation, s.vel_x, s.vel_y, s.contact_force, s.radius, s.population,
+                s.space, _health(sim), s.limp, *_exposure(sim))))
             self._pending_rows += idx.size
             if self._pending_rows >= ROWS_PER_GROUP:
                 self._flush()
         self._frame += 1
 
-    def _columns(self, sim, idx: np.ndarray) -> list[np.ndarray]:
-        """This frame's rows as NumPy columns in SCHEMA order (population and space as codes)."""
-        s = sim.state
-        n = idx.size
-        compression = s.contact_force[idx] / (2.0 * np.pi * s.radius[idx])  # AgentState.compression
-        return [
-            np.full(n, self._frame, np.int32),
-            np.full(n, sim.time_s, np.float64),
-            idx.astype(np.int32),
-            s.population[idx].astype(np.int16),
-            s.space[idx].astype(np.int16),
-            *(column[idx].astype(np.float32) for column in (s.pos_x, s.pos_y, s.elevation, s.vel_x, s.vel_y,
-                                                             s.contact_force)),
-            compression.astype(np.float32),
-            _health(sim)[idx].astype(np.int8),
-            s.limp[idx],
-            *(column[idx].astype(np.float32) for column in _exposure(sim)),
-        ]
-
     def _flush(self) -> None:
         if self._pending and self._writer is not None:
-            columns = [np.concatenate(parts) for parts in zip(*self._pending)]
-            arrays = [pa.array(column) for column in columns]
+            frames, times, parts = zip(*self._pending)
+            counts = [part[1].size for part in parts]
+            floats, agent, population, space, health, limp = (np.concatenate(c) for c in zip(*parts))
+            columns = [np.repeat(np.array(frames, np.int32), counts), np.repeat(np.array(times, np.float64), counts),
+                       agent, population, space, *(floats[:, k] for k in range(7)), health, limp,
+                       *(floats[:, k] for k in range(7, 11))]
+            arrays = [pa.array(np.ascontiguousarray(column)) for column in columns]
             for k, dictionary in ((_POPULATION, self._populations), (_SPACE, self._spaces)):
                 arrays[k] = pa.DictionaryArray.from_arrays(arrays[k], dictionary)
             self._writer.write_table(pa.Table.from_batches([pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)]))

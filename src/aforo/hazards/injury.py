@@ -77,6 +77,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aforo.errors import Problem, ScenarioError
+from aforo.kernels.harm import fall_step, injury_step
 
 __all__ = [
     "UNHARMED",
@@ -194,6 +195,8 @@ class CompressionInjury:
         self.time_unconscious_s = np.full(n, np.nan)
         self.time_dead_s = np.full(n, np.nan)
         self.cause = np.full(n, None, dtype=object)
+        self._harmless_for: CompressionParameters | None = None
+        self._harmless_cache = 0.0
 
     @property
     def n_agents(self) -> int:
@@ -208,39 +211,52 @@ class CompressionInjury:
 
         Returns the transitions of this step as ``(agent, new_state, cause)``, ordered by agent
         then state. An agent may pass through more than one state in one step (each is listed).
+
+        Runs every frame (5 400 times a Los Olivos night), so only the agents under a load that
+        can harm are computed: a dose accrues above the asphyxia threshold, an injury needs more
+        than the Helbing compression, and a state is crossed only by an agent whose dose grew
+        (crossings are recorded as they happen, so a dose at a limit always has its state). The
+        rest keep their dose and state, exactly as if computed with a rate of 0.
         """
         dt = float(dt_s)
-        if not np.isfinite(dt) or dt < 0.0:
+        if not math.isfinite(dt) or dt < 0.0:
             raise ValueError(f"dt_s must be finite and >= 0, got {dt_s!r}")
         p = self.params
-        force = np.broadcast_to(np.fmax(np.asarray(force_n, dtype=np.float64), 0.0), self.state.shape)
-        t_start = float(time_s) - dt
-        old = self.state.copy()
-
-        dose_before = self.dose_s.copy()
-        self.dose_s += p.dose_rate(force) * dt
-
-        events: list[tuple[int, int, str, float]] = []
-        injured = (old < INJURED) & (self.compression_n_per_m(force) > p.injury_compression_n_per_m)
-        for i in np.flatnonzero(injured):
-            events.append((int(i), INJURED, CAUSE_COMPRESSION, float(time_s)))
-        for level, limit in ((UNCONSCIOUS, p.unconscious_dose_s), (DEAD, p.lethal_dose_s)):
-            crossed = (old < level) & (self.dose_s >= limit)
-            idx = np.flatnonzero(crossed)
-            gain = self.dose_s[idx] - dose_before[idx]
-            frac = np.where(gain > 0, (limit - dose_before[idx]) / np.where(gain > 0, gain, 1.0), 1.0)
-            times = t_start + dt * np.clip(frac, 0.0, 1.0)
-            for i, t in zip(idx, times):
-                events.append((int(i), level, CAUSE_ASPHYXIA, float(t)))
-
-        events.sort(key=lambda e: (e[0], e[1]))
+        force = np.asarray(force_n, dtype=np.float64)
+        if force.shape != self.state.shape:
+            force = np.broadcast_to(force, self.state.shape)
+        hot = np.flatnonzero(force > self._harmless_n)  # NaN loads count as 0 (never harm)
+        if hot.size == 0:
+            return []
+        force = force[hot]  # > 0 here: no clamping needed
+        agents, levels, times = injury_step(
+            hot, force, p.dose_rate(force), dt, float(time_s), self.state, self.dose_s, self.radius_m,
+            p.injury_compression_n_per_m, p.unconscious_dose_s, p.lethal_dose_s, INJURED, UNCONSCIOUS, DEAD)
+        if agents.size == 0:
+            return []
+        events = []
         time_of = {INJURED: self.time_injured_s, UNCONSCIOUS: self.time_unconscious_s, DEAD: self.time_dead_s}
-        for agent, level, cause, t in events:
+        for agent, level, t in zip(agents.tolist(), levels.tolist(), times.tolist()):
+            cause = CAUSE_COMPRESSION if level == INJURED else CAUSE_ASPHYXIA
+            events.append((agent, level, cause))
             time_of[level][agent] = t
             if level > self.state[agent]:
                 self.state[agent] = level
                 self.cause[agent] = cause
-        return [(a, s, c) for a, s, c, _ in events]
+        return events
+
+    @property
+    def _harmless_n(self) -> float:
+        """A load (N) at or below which nobody's dose or state can change: at most the asphyxia
+        threshold, and half the smallest body's Helbing injury load (the half is slack far above
+        rounding, so the shortcut decides nothing the full computation would decide otherwise)."""
+        p = self.params
+        if self._harmless_for is not p:
+            smallest = float(self.radius_m.min(initial=np.inf))
+            injury_n = 0.5 * p.injury_compression_n_per_m * 2.0 * np.pi * smallest
+            self._harmless_cache = min(p.asphyxia_threshold_force_n, injury_n)
+            self._harmless_for = p
+        return self._harmless_cache
 
 
 @dataclass(frozen=True)
@@ -294,26 +310,19 @@ class FallModel:
         (e.g. ``CompressionInjury.state >= UNCONSCIOUS``). Returns (agents that fell, agents that
         got up) as index arrays."""
         dt = float(dt_s)
-        if not np.isfinite(dt) or dt < 0.0:
+        if not math.isfinite(dt) or dt < 0.0:
             raise ValueError(f"dt_s must be finite and >= 0, got {dt_s!r}")
         p = self.params
         n = self.n_agents
-        force = np.broadcast_to(np.fmax(np.asarray(force_n, dtype=np.float64), 0.0), (n,))
+        force = np.fmax(np.asarray(force_n, dtype=np.float64), 0.0)
+        if force.shape != (n,):
+            force = np.broadcast_to(force, (n,))
         draws = self.rng.random(n)  # one per agent per step, always
-
-        was_down = self.fallen.copy()
-        # Getting up: only agents already down at the start of the step.
-        below = force < p.rise_force_n
-        self.time_below_rise_s = np.where(was_down & below, self.time_below_rise_s + dt, 0.0)
-        stuck = np.zeros(n, dtype=bool) if cannot_rise is None else np.broadcast_to(np.asarray(cannot_rise, dtype=bool), (n,))
-        rise = was_down & ~stuck & (self.time_below_rise_s >= p.rise_after_s)
-
-        # Falling: agents up at the start of the step, under more than the bracing limit.
+        stuck = np.zeros(n, dtype=bool) if cannot_rise is None else np.asarray(cannot_rise, dtype=bool)
+        if stuck.shape != (n,):
+            stuck = np.broadcast_to(stuck, (n,))
         probability = -math.expm1(-p.fall_rate_per_s * dt)
-        fall = ~was_down & (force > p.fall_force_n) & (draws < probability)
+        return fall_step(force, draws, stuck, self.fallen, self.time_below_rise_s, self.fall_count,
+                         self.time_fallen_s, p.fall_force_n, p.rise_force_n, p.rise_after_s, probability, dt,
+                         float(time_s))
 
-        self.fallen = (self.fallen & ~rise) | fall
-        self.time_below_rise_s[rise] = 0.0
-        self.fall_count += fall
-        self.time_fallen_s[fall] = float(time_s)
-        return np.flatnonzero(fall), np.flatnonzero(rise)

@@ -54,3 +54,36 @@ def share_beliefs(pos_x, pos_y, space, active, beliefs, radius_m, probability, s
 def share_probability(rate_per_s: float, interval_s: float) -> float:
     """Chance that a rate-``rate_per_s`` telling happens within ``interval_s``."""
     return 1.0 - math.exp(-rate_per_s * interval_s)
+
+
+@njit(cache=True)
+def stuck_at_door(pos_x, pos_y, vel_x, vel_y, dir_x, dir_y, space, active, moving, hold_force, door_space, x1, y1,
+                  x2, y2, bit, interval_s, learn_time_s, stuck_speed, reach, stuck_s, blocked, near_any):
+    """One shut door, one frame of learning: agents of its space that walk (``moving``, holding
+    no post) but stand still (speed below ``stuck_speed``) within ``reach`` (m) of the door
+    line, facing it, are marked in ``near_any`` and stand ``interval_s`` longer; once they have
+    stood ``learn_time_s`` they believe the door blocked (``bit`` set in ``blocked``). Returns
+    whether anyone came to believe it now. Agents not marked by any door are the caller's to
+    reset. Distances as NumPy computes them (hypot; the nearest point of the segment).
+    """
+    learnt = False
+    sx = x2 - x1
+    sy = y2 - y1
+    length_sq = sx * sx + sy * sy
+    for i in range(pos_x.size):
+        if not (active[i] and moving[i] and hold_force[i] == 0 and space[i] == door_space):
+            continue
+        if not math.hypot(vel_x[i], vel_y[i]) < stuck_speed:
+            continue
+        t = 0.0
+        if length_sq > 0:
+            t = min(max(((pos_x[i] - x1) * sx + (pos_y[i] - y1) * sy) / length_sq, 0.0), 1.0)
+        to_x = x1 + t * sx - pos_x[i]
+        to_y = y1 + t * sy - pos_y[i]
+        if math.hypot(to_x, to_y) <= reach and to_x * dir_x[i] + to_y * dir_y[i] > 0:
+            near_any[i] = True
+            stuck_s[i] += interval_s
+            if stuck_s[i] >= learn_time_s and (blocked[i] & bit) == 0:
+                blocked[i] |= bit
+                learnt = True
+    return learnt
