@@ -113,7 +113,7 @@ def kernel_seconds(profiled: ProfiledPipeline, wall_s: float) -> dict[str, float
 STAGE_OF = {
     "build_agent_cells": "cells",
     "desired_directions": "directions", "apply_roles": "directions",
-    "smooth_forces": "forces", "apply_headway": "forces", "find_leaf_contacts": "forces",
+    "smooth_forces": "forces", "orderly_steering": "forces", "find_leaf_contacts": "forces",
     "handle_torques": "forces",
     "split_stiff": "integrate: free", "free_accelerations": "integrate: free", "kick_drift": "integrate: kick-drift",
     "substep_count": "integrate: contact sub-steps", "stiff_accelerations": "integrate: contact sub-steps",

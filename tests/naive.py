@@ -41,8 +41,11 @@ def wall_force(p, v, r, a, b, e, A, B, k, kappa):
     return wall_social(A, B, d - r, n, facing, e) + k * g * n - kappa * g * float(np.dot(v, t)) * t
 
 
-def smooth_forces(pos, radius, space, active, walls, wall_space, link, elevation, A, B, cutoff, margin, max_dz, e):
-    """All-pairs reference of kernels.social_force.smooth_forces: (force [n,2], stiff sets)."""
+def smooth_forces(pos, radius, space, active, walls, wall_space, link, elevation, A, B, cutoff, margin, max_dz, e,
+                  lying=None):
+    """All-pairs reference of kernels.social_force.smooth_forces: (force [n,2], stiff sets).
+    Bodies on the floor (``lying``) act on no one and no one on them."""
+    lying = np.zeros(len(pos), bool) if lying is None else lying
     n = len(pos)
     force = np.zeros((n, 2))
     stiff = [set() for _ in range(n)]
@@ -51,7 +54,7 @@ def smooth_forces(pos, radius, space, active, walls, wall_space, link, elevation
         if not active[i]:
             continue
         for j in range(n):
-            if j == i or not active[j]:
+            if j == i or not active[j] or lying[i] or lying[j]:
                 continue
             if space[i] != space[j] and not (link[space[i], space[j]] and abs(elevation[i] - elevation[j]) <= max_dz):
                 continue
@@ -93,14 +96,16 @@ def local_density(pos, space, active, disc_radius):
     return out
 
 
-def gap_ahead(pos, radius, space, active, link, elevation, direction, max_dz):
+def gap_ahead(pos, radius, space, active, link, elevation, direction, max_dz, lying=None):
     """Surface gap to the nearest body whose centre is ahead along ``direction`` and laterally
-    within the sum of radii (the collision corridor); inf if none."""
+    within the sum of radii (the collision corridor); inf if none. Bodies on the floor are in
+    nobody's way."""
     n = len(pos)
+    lying = np.zeros(n, bool) if lying is None else lying
     out = np.full(n, np.inf)
     for i in range(n):
         for j in range(n):
-            if j == i or not active[j]:
+            if j == i or not active[j] or lying[i] or lying[j]:
                 continue
             if space[i] != space[j] and not (link[space[i], space[j]] and abs(elevation[i] - elevation[j]) <= max_dz):
                 continue

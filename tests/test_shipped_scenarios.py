@@ -44,9 +44,21 @@ def test_prosecution_account_runs_to_the_end_with_the_door_held_until_forced():
     assert sim.time_s == pytest.approx(2700.0)
     times = np.array([p.time_s for p in sim.passages if p.line == "street"])
     assert not np.any((times > 720.0 + 0.01) & (times < 2400.0))  # held shut in between
-    assert np.sum(times >= 2400.0) >= 100  # once forced, the crowd pours out
+    # once forced, the crowd pours out: everyone still on their feet leaves; those left inside
+    # are the limp (dead, unconscious or fallen), however many that is (an outcome, issue 4)
+    assert np.sum(times >= 2400.0) >= 50
+    police = np.isin(sim.state.population, [k for k, p in enumerate(scenario.populations) if "officer" in p.name])
+    assert np.all(sim.state.limp[sim.state.active & ~police])
     shut = [row for row in doors.rows if 800.0 <= row[1] <= 2390.0]
-    assert max(row[5] for row in shut) < 1.0  # both leaves stay within 1° of shut
+    # Until the officer holding the door is on the floor, both leaves stay within 1° of shut.
+    # Crushed against it (unconscious within seconds of the crowd's arrival), he stays upright
+    # while the crowd presses him; with bodies on the floor (issue 4) he goes down once it
+    # relents (seed 0: at 806 s), and the crowd then pushes a leaf ajar (up to 35°) onto the
+    # bodies behind it, still too narrow for anyone to pass (checked above).
+    officer = np.flatnonzero(sim.state.population == [p.name for p in scenario.populations].index("door-officer"))[0]
+    down_s = sim.harm.floor.time_lying_s[officer]
+    while_up = [row for row in shut if not row[1] >= down_s]
+    assert while_up and max(row[5] for row in while_up) < 1.0
     # the handle force it would have taken exceeds what one person can pull
     assert max(p.handle_force.value for p in doors.peaks) > scenario.levels[1].doors[0].handle_force
     fired = [(round(t), e.action) for t, e in sim.fired]

@@ -49,7 +49,8 @@ def test_frame_series_follow_the_summary(fire_run):
     curve = s["evacuated_over_time"]
     frames_with_people = np.asarray(curve["evacuated"]) < s["agents"]
     np.testing.assert_array_equal(series.inside, s["agents"] - np.asarray(curve["evacuated"])[frames_with_people])
-    assert series.max_compression_n_per_m.max() == pytest.approx(s["peak_compression"]["value_n_per_m"], rel=1e-6)
+    # summary.json rounds to 4 decimals (engine/metrics.py): equal to within that rounding
+    assert series.max_compression_n_per_m.max() == pytest.approx(s["peak_compression"]["value_n_per_m"], abs=5e-5)
     assert np.all(series.limp >= 0) and np.all(series.limp <= series.inside)
 
 

@@ -10,11 +10,11 @@ import pytest
 
 from aforo.engine.metrics import DoorMetrics
 from aforo.engine.simulation import Simulation
-from aforo.scenario.model import Distribution, Door, Level, Population, RunSettings, Scenario
+from aforo.scenario.model import Distribution, Door, HarmSettings, Level, Population, RunSettings, Scenario
 
 
 def door_room(swing: str, state: str = "closed", *, count=60, pushing=True, duration=60.0, spawn=None,
-              handle_force=200.0, **pop):
+              handle_force=200.0, harm=True, **pop):
     """A 6 m × 6 m room whose only way out is a 0.9 m single-leaf street door on its east wall."""
     ring = ((0, 0), (6, 0), (6, 2.55), (6, 3.45), (6, 6), (0, 6))
     door = Door("street", "g", ((6, 2.55), (6, 3.45)), state, swing=swing, max_angle=math.pi / 2,
@@ -24,6 +24,7 @@ def door_room(swing: str, state: str = "closed", *, count=60, pushing=True, dura
         levels=(Level("g", 0.0, (ring,), doors=(door,)),),
         populations=(Population("crowd", "g", count, spawn=spawn, pushing=pushing, **pop),),
         run=RunSettings(duration=duration, time_step=0.01, record_interval=0.1, seed=3),
+        harm=HarmSettings(enabled=harm),
     )
 
 
@@ -35,7 +36,10 @@ def run_with_doors(scenario):
 
 
 def test_closed_inward_door_holds_a_pushing_crowd_and_outward_one_lets_it_out():
-    inward, inward_doors = run_with_doors(door_room("inward"))
+    # Door physics alone: with harm on, two people fall at the door by 12 s, the others step
+    # over them, the load on the leaf drops below 750 N and a hand on the handle pulls it
+    # open at 27 s (7 get out) — an outcome of falls, not of the leaf.
+    inward, inward_doors = run_with_doors(door_room("inward", harm=False))
     assert np.isnan(inward.exit_time_s).all()  # nobody left in 60 s
     assert inward.venue.leaves.angle[0] < math.radians(20)  # pulled ajar at most, then shut
     # the crowd pressed the leaf shut: opening it would have taken far more than one person
@@ -100,7 +104,9 @@ def test_crowd_rushing_out_pushes_an_open_inward_leaf_shut():
     angles = np.array([row[5] for row in doors.rows])
     assert angles[0] == pytest.approx(90.0)
     assert angles[-1] < 10.0  # pushed shut
-    assert np.isnan(sim.exit_time_s).sum() > 50  # and then it held most of them in
+    # and then it held most of them in (47 of 60 since orderly walkers step aside, 51 before:
+    # the early ones now slip round each other and out before the leaf shuts)
+    assert np.isnan(sim.exit_time_s).sum() > 30
 
     flat = door_room("inward", "open", count=60, duration=60.0, pushing=False)
     door = flat.levels[0].doors[0]

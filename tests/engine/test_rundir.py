@@ -156,7 +156,7 @@ def test_trajectories_have_the_documented_columns_and_types(orderly):
     table = orderly.trajectories
     assert table.schema.names == [
         "frame", "time_s", "agent", "population", "space", "x_m", "y_m", "elevation_m",
-        "vx_m_per_s", "vy_m_per_s", "contact_force_n", "compression_n_per_m", "health", "limp",
+        "vx_m_per_s", "vy_m_per_s", "contact_force_n", "compression_n_per_m", "health", "limp", "lying",
         "cs_mg_m3", "cs_dose_mg_min_m3", "fed", "extinction_per_m",
     ]
     assert table.schema.equals(SCHEMA)
@@ -696,7 +696,7 @@ def test_doors_parquet_has_one_row_per_leaf_per_frame(door_room, door_rows):
     assert order == LEAVES * times.size
 
 
-def test_leaf_angles_stay_between_shut_and_max_angle(door_rows):
+def test_leaf_angles_stay_between_shut_and_max_angle(door_room, door_rows):
     for door, leaf in LEAVES:
         angle = _leaf(door_rows, door, leaf)["angle_deg"]
         assert np.all(np.isfinite(angle))
@@ -704,7 +704,11 @@ def test_leaf_angles_stay_between_shut_and_max_angle(door_rows):
     # the locked double door never moves; the east leaf ends fully open
     for leaf in (0, 1):
         assert np.all(_leaf(door_rows, "north", leaf)["angle_deg"] == 0.0)
-    assert _leaf(door_rows, "east", 0)["angle_deg"][-1] == pytest.approx(100.0, abs=1e-3)
+    # The east leaf ends open: on its stop, or resting on a person who fell in its sweep (one
+    # of the crowd falls in this run and lies there: a body on the floor stops a leaf).
+    final = _leaf(door_rows, "east", 0)["angle_deg"][-1]
+    lay_down = json.loads((door_room.directory / "summary.json").read_text())["harm"]["lay_on_floor"]
+    assert final == pytest.approx(100.0, abs=1e-3) or (lay_down > 0 and 90.0 < final < 100.0)
 
 
 def test_door_state_follows_the_events(door_rows):

@@ -181,9 +181,11 @@ def closed_door_room(density_per_m2: float, *, pushing: bool, radius=(0.16, 0.18
 
 
 def max_overlap_m(sim: Simulation) -> float:
+    """Deepest overlap between two bodies standing up (bodies on the floor are stepped over)."""
     s = sim.state
-    pos = np.column_stack([s.pos_x, s.pos_y])[s.active]
-    r = s.radius[s.active]
+    upright = s.active & ~s.lying
+    pos = np.column_stack([s.pos_x, s.pos_y])[upright]
+    r = s.radius[upright]
     d = np.linalg.norm(pos[:, None] - pos[None], axis=2)
     overlap = (r[:, None] + r[None]) - d
     np.fill_diagonal(overlap, -np.inf)

@@ -15,7 +15,7 @@ def test_scenario_keys_are_the_models_parameter_names():
 
 def test_no_overrides_gives_the_defaults():
     p = harm_parameters(HarmSettings())
-    assert (p.compression, p.falls, p.exposure) == tuple(DEFAULTS.values())
+    assert (p.compression, p.falls, p.exposure, p.floor) == tuple(DEFAULTS.values())
 
 
 def test_overrides_replace_only_what_they_name():

@@ -77,11 +77,12 @@ def test_trajectory_rows_are_the_columns_astype_makes():
     n = c["pos_x"].size
     elevation, population = rng.uniform(0, 3, n), rng.integers(0, 5, n)
     health, limp = rng.integers(0, 4, n).astype(np.int8), rng.random(n) < 0.2
+    lying = limp & (rng.random(n) < 0.5)
     exposure = [rng.uniform(0, 100, n) for _ in range(4)]
     idx = np.flatnonzero(c["active"])
-    floats, agent, pop, space, health_code, limp_flag = trajectory_rows(
+    floats, agent, pop, space, health_code, limp_flag, lying_flag = trajectory_rows(
         idx, c["pos_x"], c["pos_y"], elevation, c["vel_x"], c["vel_y"], c["contact_force"], c["radius"], population,
-        c["space"], health, limp, *exposure)
+        c["space"], health, limp, lying, *exposure)
     expected = [c["pos_x"], c["pos_y"], elevation, c["vel_x"], c["vel_y"], c["contact_force"], _compression(c),
                 *exposure]
     for k, column in enumerate(expected):
@@ -91,6 +92,7 @@ def test_trajectory_rows_are_the_columns_astype_makes():
     np.testing.assert_array_equal(space, c["space"][idx].astype(np.int16))
     np.testing.assert_array_equal(health_code, health[idx])
     np.testing.assert_array_equal(limp_flag, limp[idx])
+    np.testing.assert_array_equal(lying_flag, lying[idx])
     assert floats.dtype == np.float32 and agent.dtype == np.int32 and pop.dtype == np.int16
 
 

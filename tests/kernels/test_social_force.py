@@ -107,9 +107,10 @@ def _smooth_inputs(seed, n=120, size=6.0, listed_only=False):
     cs, ca, ac = build_agent_cells(pos[:, 0].copy(), pos[:, 1].copy(), listed, x0, y0, CELL_M, ncx, ncy)
     ws, wi = build_wall_cells(walls, x0, y0, CELL_M, ncx, ncy)
     angle = rng.uniform(0, 2 * np.pi, n)
+    lying = rng.random(n) < 0.1  # bodies on the floor: no forces with the upright (hazards/floor.py)
     inputs = (pos[:, 0].copy(), pos[:, 1].copy(), rng.normal(0, 0.5, n), rng.normal(0, 0.5, n), radius,
-              np.full(n, 80.0), space, elevation, active, cs, ca, ac, ncx, ncy, walls, wall_space, ws, wi, link,
-              params(), np.cos(angle), np.sin(angle))
+              np.full(n, 80.0), space, elevation, active, lying, cs, ca, ac, ncx, ncy, walls, wall_space, ws, wi,
+              link, params(), np.cos(angle), np.sin(angle))
     outputs = (np.zeros(n), np.zeros(n), np.zeros((n, MAX_STIFF_PARTNERS), np.int64), np.zeros(n, np.int64),
                np.zeros((n, MAX_STIFF_WALLS), np.int64), np.zeros(n, np.int64), np.zeros(n), np.zeros(n),
                np.zeros(n, np.int64))
@@ -120,14 +121,16 @@ def _smooth_inputs(seed, n=120, size=6.0, listed_only=False):
 def test_smooth_forces_match_all_pairs_reference(seed):
     inputs, outputs = _smooth_inputs(seed)
     smooth_forces(*inputs, *outputs)
-    pos_x, pos_y, _, _, radius, _, space, elevation, active, *_, walls, wall_space, _, _, link, p, ex, ey = inputs
+    pos_x, pos_y, _, _, radius, _, space, elevation, active, lying, *_, walls, wall_space, _, _, link, p, ex, ey = inputs
     fx, fy, partners, n_stiff, wall_list, n_walls, rate, gap_ahead, status = outputs
     n = pos_x.size
     pos = np.column_stack([pos_x, pos_y])
     ref, ref_stiff, ref_walls = naive.smooth_forces(pos, radius, space, active, walls, wall_space, link, elevation,
-                                                    A, B, p[P_RANGE], p[P_MARGIN], p[P_MAX_DZ], np.column_stack([ex, ey]))
+                                                    A, B, p[P_RANGE], p[P_MARGIN], p[P_MAX_DZ], np.column_stack([ex, ey]),
+                                                    lying)
     np.testing.assert_allclose(np.column_stack([fx, fy]), ref, rtol=1e-9, atol=1e-9)
-    ref_gap = naive.gap_ahead(pos, radius, space, active, link, elevation, np.column_stack([ex, ey]), p[P_MAX_DZ])
+    ref_gap = naive.gap_ahead(pos, radius, space, active, link, elevation, np.column_stack([ex, ey]), p[P_MAX_DZ],
+                              lying)
     # The kernel searches the 3 × 3 cells around an agent (centres at least one cell edge,
     # 1.35 m, away are always seen); compare where the reference's nearest blocker is that close.
     seen = ref_gap + 2 * 0.35 < CELL_M
@@ -224,14 +227,14 @@ def _stiff_inputs(seed, n, listed_only=False, coincident=0, permuted=False):
             pos_x[2 * i + 1], pos_y[2 * i + 1] = pos_x[2 * i], pos_y[2 * i]
             space[2 * i + 1], elevation[2 * i + 1] = space[2 * i], elevation[2 * i]
         listed = np.ones(n, bool) if listed_only else active
-        cells = build_agent_cells(pos_x, pos_y, listed, -CELL_M, -CELL_M, CELL_M, inputs[12], inputs[13])
-        inputs = inputs[:9] + cells + inputs[12:]
+        cells = build_agent_cells(pos_x, pos_y, listed, -CELL_M, -CELL_M, CELL_M, inputs[13], inputs[14])
+        inputs = inputs[:10] + cells + inputs[13:]
     smooth_forces(*inputs, *outputs)
     fx, fy, partners, n_stiff, wall_list, n_walls, rate, _, _ = outputs
     stiff_ids, _, _ = split_stiff(active, n_stiff, n_walls, np.zeros(n, np.int64), rate)
     rng = np.random.default_rng(seed + 100)
     ex, ey = inputs[-2], inputs[-1]
-    walls = inputs[14]
+    walls = inputs[15]
     agent_id = rng.permutation(n) if permuted else None
     args = (stiff_ids, pos_x, pos_y, vel_x, vel_y, radius, mass, rng.uniform(0.8, 1.6, n), rng.uniform(0.3, 0.6, n),
             ex, ey, fx, fy, partners, n_stiff, walls, wall_list, n_walls, params())

@@ -115,3 +115,11 @@ def test_harm_can_be_switched_off_and_round_trips():
     assert loads(dumps(s)) == s
     assert from_dict(room()).harm.enabled is True
     only(problems_of(room(**{"harm.enabled": "no"})), "harm.enabled", "expected true or false")
+
+
+def test_bodies_on_floor_can_be_switched_off_and_round_trip():
+    s = from_dict(room(**{"harm.bodies_on_floor": False, "harm.floor.footprint_factor": 1.5}))
+    assert s.harm.bodies_on_floor is False and s.harm.floor == (("footprint_factor", 1.5),)
+    assert loads(dumps(s)) == s
+    assert from_dict(room()).harm.bodies_on_floor is True
+    only(problems_of(room(**{"harm.bodies_on_floor": 1})), "harm.bodies_on_floor", "expected true or false")

@@ -7,8 +7,10 @@ counting as sustained compression; Helbing's criterion and the asphyxia dose
 (:mod:`aforo.hazards.injury`) are meant for loads that last.
 
 Unconscious and dead agents, and fallen ones until they get up, go limp: they stop walking and
-lie as passive bodies that still press and are pressed (Cornes, Frank & Dorso 2017 model
-unconscious pedestrians the same way: inanimate bodies others must dodge).
+are passive bodies that still press and are pressed (Cornes, Frank & Dorso 2017 model
+unconscious pedestrians the same way: inanimate bodies others must dodge). A limp body held up
+by the crowd's pressure stays upright; one that is not lies on the floor, where others step
+over it and load it with their weight (:mod:`aforo.hazards.floor`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
+from aforo.hazards.floor import BodiesOnFloor, stood_on
 from aforo.hazards.injury import (
     DEAD,
     INJURED,
@@ -39,6 +42,7 @@ class Harm:
         st = sim.state
         self.injury = CompressionInjury(st.count, params.compression, radius_m=st.radius if st.count else 0.3)
         self.falls = FallModel(st.count, np.random.default_rng((sim.scenario.run.seed, 0xFA11)), params.falls)
+        self.floor = BodiesOnFloor(st.count, params.floor)
         self.casualties: list[dict] = []
         self.falls_total = 0
         self.peak_load_n = np.zeros(st.count)
@@ -60,9 +64,15 @@ class Harm:
         down = self.injury.state >= UNCONSCIOUS
         if sim.air is not None:
             down = down | sim.air.exposure.incapacitated_fed  # FED ≥ 1: overcome by fire gases
-        fell, _ = self.falls.update(interval_s, load, sim.time_s, cannot_rise=down)
+        # nobody gets up from under someone standing on them
+        covered = stood_on(st.pos_x, st.pos_y, st.radius, st.space, st.active, st.lying,
+                           self.floor.params.footprint_factor)
+        fell, _ = self.falls.update(interval_s, load, sim.time_s, cannot_rise=down | covered)
         self.falls_total += int(len(fell))
         st.limp[:] = self.falls.fallen | down
+        if sim.scenario.harm.bodies_on_floor:
+            self.floor.update(interval_s, load, st.mass, st.limp, sim.time_s)
+            st.lying[:] = self.floor.lying & st.active
 
     def _gas_casualties(self) -> None:
         """Gas harm, recorded apart from the compression states: CS incapacitation and lethal
@@ -130,7 +140,8 @@ class Harm:
             ex = self.sim.air.exposure
             exposure = {"peak_fed": round(float(ex.fed.max(initial=0.0)), 4),
                         "peak_cs_dose_mg_min_m3": round(float(ex.cs_ct_mg_min_m3.max(initial=0.0)), 4)}
-        return {"counts": counts, "falls": self.falls_total, "by_place": by_place,
+        lay_down = int(np.isfinite(self.floor.time_lying_s).sum())  # ever on the floor: stepped over, stood on
+        return {"counts": counts, "falls": self.falls_total, "lay_on_floor": lay_down, "by_place": by_place,
                 "first_death_s": _first(self.casualties, "dead"), "first_unconscious_s": _first(self.casualties, "unconscious"),
                 "exposure": exposure}
 

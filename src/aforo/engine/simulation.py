@@ -22,6 +22,7 @@ from aforo.hazards.settings import harm_parameters
 from aforo.kernels.cells import build_agent_cells, build_wall_cells
 from aforo.kernels.constraints import LINE_COUNTER, LINE_EXIT
 from aforo.kernels.social_force import (
+    P_BODY_FOOTPRINT,
     STATUS_NON_FINITE,
     STATUS_PARTNER_OVERFLOW,
     STATUS_WALL_PUSHED,
@@ -123,7 +124,7 @@ class Simulation:
             scenario=scenario,
             venue=venue,
             state=state,
-            params=kernel_parameters(scenario.physics),
+            params=kernel_parameters(scenario.physics, harm.floor),
             exit_time_s=np.full(state.count, np.nan),
             exit_outlet=np.full(state.count, -1, dtype=np.int64),
         )
@@ -175,7 +176,9 @@ class Simulation:
     def _build_venue_tuple(self) -> None:
         v = self.venue
         r_max = float(self.state.radius.max(initial=0.35))
-        cell = 2.0 * r_max + self.scenario.physics.interaction_range + _CELL_SLACK_M
+        # the cells must also hold a walker overlapping a lying body's footprint (kernels/floor.py)
+        footprint = float(self.params[P_BODY_FOOTPRINT])
+        cell = max(2.0 * r_max + self.scenario.physics.interaction_range, (1.0 + footprint) * r_max) + _CELL_SLACK_M
         x_min, y_min, x_max, y_max = v.bounds
         x_min, y_min = x_min - cell, y_min - cell  # one cell of margin all round
         n_cx = int(math.ceil((x_max + cell - x_min) / cell))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from aforo.engine.spawn import place
+from aforo.hazards.floor import DEFAULT_FLOOR, FloorParameters
 from aforo.kernels.doors import MAX_STIFF_LEAVES
 from aforo.kernels.social_force import (
     MAX_STIFF_PARTNERS,
@@ -14,6 +15,7 @@ from aforo.kernels.social_force import (
     N_PARAMS,
     P_A,
     P_B,
+    P_BODY_FOOTPRINT,
     P_CLEARANCE,
     P_K,
     P_KAPPA,
@@ -21,7 +23,9 @@ from aforo.kernels.social_force import (
     P_MAX_DZ,
     P_MAX_SUBSTEPS,
     P_RANGE,
+    P_SPEED_OVER_BODY,
     P_STABILITY,
+    P_WEIGHT_ON_BODY,
 )
 from aforo.scenario.model import PhysicsParameters, Scenario
 from aforo.venue.compiled import JOIN_MAX_DZ_M, Venue
@@ -38,7 +42,7 @@ CONTACT_MARGIN_M = 0.06
 KERNEL_FIELDS = (
     "pos_x", "pos_y", "vel_x", "vel_y", "radius", "mass", "desired_speed", "relaxation_time", "space",
     "elevation", "active", "field_of_agent", "dir_x", "dir_y", "status", "contact_force", "headway_time",
-    "start_step", "moving", "hold_x", "hold_y", "hold_force", "limp", "load_sum",
+    "start_step", "moving", "hold_x", "hold_y", "hold_force", "limp", "lying", "load_sum",
 )
 STEP_WRITES = frozenset({"pos_x", "pos_y", "vel_x", "vel_y", "space", "elevation", "active", "dir_x", "dir_y",
                          "status", "contact_force", "load_sum"})
@@ -72,6 +76,7 @@ class AgentState:
     hold_y: np.ndarray
     hold_force: np.ndarray  # N, > 0 while a guard holds its post
     limp: np.ndarray  # bool: fallen, unconscious or dead (no walking; the body remains)
+    lying: np.ndarray  # bool: a limp body on the floor (stepped over, not pushed: hazards/floor.py)
     load_sum: np.ndarray  # N·steps: contact_force summed over the frame's steps (harm reads it)
 
     @property
@@ -144,12 +149,14 @@ def spawn_agents(scenario: Scenario, venue: Venue) -> AgentState:
         hold_y=pos_y.copy(),
         hold_force=np.zeros(n),
         limp=np.zeros(n, dtype=np.bool_),
+        lying=np.zeros(n, dtype=np.bool_),
         load_sum=np.zeros(n),
     )
 
 
-def kernel_parameters(physics: PhysicsParameters) -> np.ndarray:
-    """The float64 parameter vector of the force kernels (layout in kernels.social_force)."""
+def kernel_parameters(physics: PhysicsParameters, floor: FloorParameters = DEFAULT_FLOOR) -> np.ndarray:
+    """The float64 parameter vector of the force kernels (layout in kernels.social_force); how
+    walkers meet bodies on the floor comes from the harm settings (``[harm.floor]``)."""
     params = np.zeros(N_PARAMS)
     params[P_A] = physics.social_repulsion_strength
     params[P_B] = physics.social_repulsion_range
@@ -161,6 +168,9 @@ def kernel_parameters(physics: PhysicsParameters) -> np.ndarray:
     params[P_CLEARANCE] = physics.wall_clearance_fraction
     params[P_STABILITY] = physics.contact_stability
     params[P_MAX_SUBSTEPS] = physics.max_substeps
+    params[P_SPEED_OVER_BODY] = floor.speed_factor_over_body
+    params[P_WEIGHT_ON_BODY] = floor.weight_fraction
+    params[P_BODY_FOOTPRINT] = floor.footprint_factor
     return params
 
 

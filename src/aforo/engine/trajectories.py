@@ -7,7 +7,8 @@ Columns (units in the names; documented in docs/outputs.md):
     contact_force_n float32 (sum of radial contact-force magnitudes on the agent),
     compression_n_per_m float32 (contact_force_n / body circumference; Helbing's injury measure),
     health int8 (0 unharmed, 1 injured, 2 unconscious, 3 dead), limp bool (fallen, unconscious
-    or dead: not walking), cs_mg_m3 float32 (tear gas breathed now), cs_dose_mg_min_m3 float32
+    or dead: not walking), lying bool (a limp body on the floor: stepped over and stood on),
+    cs_mg_m3 float32 (tear gas breathed now), cs_dose_mg_min_m3 float32
     (its dose so far, Ct), fed float32 (Purser's fractional effective dose of fire gases so far;
     1 incapacitates), extinction_per_m float32 (smoke breathed now; it slows walking)
 """
@@ -38,6 +39,7 @@ SCHEMA = pa.schema(
         ("compression_n_per_m", pa.float32()),
         ("health", pa.int8()),
         ("limp", pa.bool_()),
+        ("lying", pa.bool_()),
         ("cs_mg_m3", pa.float32()),
         ("cs_dose_mg_min_m3", pa.float32()),
         ("fed", pa.float32()),
@@ -76,7 +78,7 @@ class TrajectoryWriter:
             s = sim.state
             self._pending.append((self._frame, sim.time_s, trajectory_rows(
                 idx, s.pos_x, s.pos_y, s.elevation, s.vel_x, s.vel_y, s.contact_force, s.radius, s.population,
-                s.space, _health(sim), s.limp, *_exposure(sim))))
+                s.space, _health(sim), s.limp, s.lying, *_exposure(sim))))
             self._pending_rows += idx.size
             if self._pending_rows >= ROWS_PER_GROUP:
                 self._flush()
@@ -86,9 +88,9 @@ class TrajectoryWriter:
         if self._pending and self._writer is not None:
             frames, times, parts = zip(*self._pending)
             counts = [part[1].size for part in parts]
-            floats, agent, population, space, health, limp = (np.concatenate(c) for c in zip(*parts))
+            floats, agent, population, space, health, limp, lying = (np.concatenate(c) for c in zip(*parts))
             columns = [np.repeat(np.array(frames, np.int32), counts), np.repeat(np.array(times, np.float64), counts),
-                       agent, population, space, *(floats[:, k] for k in range(7)), health, limp,
+                       agent, population, space, *(floats[:, k] for k in range(7)), health, limp, lying,
                        *(floats[:, k] for k in range(7, 11))]
             arrays = [pa.array(np.ascontiguousarray(column)) for column in columns]
             for k, dictionary in ((_POPULATION, self._populations), (_SPACE, self._spaces)):

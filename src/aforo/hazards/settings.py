@@ -1,7 +1,7 @@
 """The harm models' parameters for one scenario: the defaults, with the file's ``[harm]`` laid over.
 
 The defaults and their sources live with the models (:mod:`aforo.hazards.injury`,
-:mod:`aforo.hazards.exposure`); a scenario stores only what it changes (``HarmSettings``).
+:mod:`aforo.hazards.exposure`, :mod:`aforo.hazards.floor`); a scenario stores only what it changes (``HarmSettings``).
 """
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ from dataclasses import dataclass, replace
 
 from aforo.errors import Problem, ScenarioError
 from aforo.hazards.exposure import DEFAULT_EXPOSURE, ExposureParameters
+from aforo.hazards.floor import DEFAULT_FLOOR, FloorParameters
 from aforo.hazards.injury import DEFAULT_COMPRESSION, DEFAULT_FALLS, CompressionParameters, FallParameters
 from aforo.scenario.model import HarmSettings
 
-DEFAULTS = {"compression": DEFAULT_COMPRESSION, "falls": DEFAULT_FALLS, "exposure": DEFAULT_EXPOSURE}
+DEFAULTS = {"compression": DEFAULT_COMPRESSION, "falls": DEFAULT_FALLS, "exposure": DEFAULT_EXPOSURE,
+            "floor": DEFAULT_FLOOR}
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class HarmParameters:
     compression: CompressionParameters = DEFAULT_COMPRESSION
     falls: FallParameters = DEFAULT_FALLS
     exposure: ExposureParameters = DEFAULT_EXPOSURE
+    floor: FloorParameters = DEFAULT_FLOOR
 
 
 def harm_parameters(harm: HarmSettings) -> HarmParameters:

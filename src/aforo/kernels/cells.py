@@ -12,6 +12,17 @@ import numpy as np
 from numba import njit
 
 
+@njit(cache=True, inline="always")
+def neighbour_block(c, n_cells_x, n_cells_y):
+    """The 3 × 3 block of cells around cell ``c``, clipped to the grid: (first row, end row,
+    first column, end column). Within a row the block's cells are consecutive in cell order, so
+    its agents are the slots ``cell_start[row * n_cells_x + first column]`` up to
+    ``cell_start[row * n_cells_x + end column]``."""
+    cx = c % n_cells_x
+    cy = c // n_cells_x
+    return max(cy - 1, 0), min(cy + 2, n_cells_y), max(cx - 1, 0), min(cx + 2, n_cells_x)
+
+
 @njit(cache=True)
 def cell_index(x, y, x_min, y_min, cell_size, n_cells_x, n_cells_y):
     """Index of the cell holding (x, y); points off the grid are clamped to its border cells."""

@@ -66,10 +66,10 @@ def active_peaks(active, contact_force, radius):
 
 @njit(cache=True)
 def trajectory_rows(idx, pos_x, pos_y, elevation, vel_x, vel_y, contact_force, radius, population, space, health,
-                    limp, cs, cs_dose, fed, extinction):
+                    limp, lying, cs, cs_dose, fed, extinction):
     """The trajectory rows of agents ``idx``: the float32 columns x, y, elevation, vx, vy,
     contact force, compression (contact force / 2π r), CS now, CS dose, FED, extinction (one
-    row per agent), and agent (int32), population and space (int16), health (int8), limp —
+    row per agent), and agent (int32), population and space (int16), health (int8), limp, lying —
     each converted as ``astype`` converts it (engine/trajectories.py)."""
     n = idx.size
     floats = np.empty((n, 11), np.float32)
@@ -78,6 +78,7 @@ def trajectory_rows(idx, pos_x, pos_y, elevation, vel_x, vel_y, contact_force, r
     space_code = np.empty(n, np.int16)
     health_code = np.empty(n, np.int8)
     limp_flag = np.empty(n, np.bool_)
+    lying_flag = np.empty(n, np.bool_)
     two_pi = 2.0 * np.pi
     for r in range(n):
         i = idx[r]
@@ -97,4 +98,5 @@ def trajectory_rows(idx, pos_x, pos_y, elevation, vel_x, vel_y, contact_force, r
         space_code[r] = space[i]
         health_code[r] = health[i]
         limp_flag[r] = limp[i]
-    return floats, agent, population_code, space_code, health_code, limp_flag
+        lying_flag[r] = lying[i]
+    return floats, agent, population_code, space_code, health_code, limp_flag, lying_flag

@@ -37,7 +37,10 @@ P_MAX_DZ = 6  # largest elevation difference for agents of joined spaces to inte
 P_CLEARANCE = 7  # hard-wall clearance as a fraction of the radius
 P_STABILITY = 8  # sub_step × largest contact rate
 P_MAX_SUBSTEPS = 9
-N_PARAMS = 10
+P_SPEED_OVER_BODY = 10  # walking speed over a lying body, fraction (hazards/floor.py)
+P_WEIGHT_ON_BODY = 11  # share of a walker's weight on a body it stands on
+P_BODY_FOOTPRINT = 12  # radius of a lying body's footprint, over its standing radius
+N_PARAMS = 13
 
 MAX_STIFF_PARTNERS = 16  # touching neighbours per agent (a disc has at most 6 at equal size)
 MAX_STIFF_WALLS = 6
@@ -241,7 +244,7 @@ def _surely_beyond(dist_sq, reach):
 
 @njit(cache=True, parallel=True)
 def smooth_forces(
-    pos_x, pos_y, vel_x, vel_y, radius, mass, space, elevation, active,
+    pos_x, pos_y, vel_x, vel_y, radius, mass, space, elevation, active, lying,
     cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y,
     walls, wall_space, wall_cell_start, wall_cell_ids,
     space_link, params, dir_x, dir_y,
@@ -321,6 +324,8 @@ def smooth_forces(
                 in_path = along > 0.0 and abs(dx * ey - dy * ex) < radii
                 if not in_path and _surely_beyond(dist_sq, cutoff + radii):
                     continue  # most candidates: no square root needed to know
+                if lying[i] or lying[cell_agents[slot]]:
+                    continue  # bodies on the floor are stepped over and lie as they fell (hazards/floor.py)
                 dist = math.sqrt(dist_sq)
                 gap = dist - radii  # the same bits seen from i and from j
                 if in_path and gap < ahead:
@@ -356,7 +361,7 @@ def smooth_forces(
 
 @njit(cache=True)
 def smooth_forces_pairwise(
-    pos_x, pos_y, vel_x, vel_y, radius, mass, space, elevation, active,
+    pos_x, pos_y, vel_x, vel_y, radius, mass, space, elevation, active, lying,
     cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y,
     walls, wall_space, wall_cell_start, wall_cell_ids,
     space_link, params, dir_x, dir_y,
@@ -428,6 +433,8 @@ def smooth_forces_pairwise(
                 i_in_path_of_j = dx * exj + dy * eyj > 0.0 and abs(dx * eyj - dy * exj) < radii
                 if not (j_in_path_of_i or i_in_path_of_j) and _surely_beyond(dist_sq, cutoff + radii):
                     continue
+                if lying[i] or lying[j]:
+                    continue  # bodies on the floor are stepped over and lie as they fell (hazards/floor.py)
                 dist = math.sqrt(dist_sq)
                 gap = dist - radii
                 if j_in_path_of_i and gap < ahead[own]:
@@ -485,21 +492,6 @@ def gather_by_cell(cell_agents, pos_x, pos_y, radius, space, cell_x, cell_y, cel
         cell_y[slot] = pos_y[j]
         cell_radius[slot] = radius[j]
         cell_space[slot] = space[j]
-
-
-@njit(cache=True, parallel=True)
-def apply_headway(active, gap_ahead, headway_time, speed_now):
-    """Orderly walkers do not walk into the body ahead: desired speed ≤ gap / headway time.
-
-    The collision-free speed rule of Tordeux, Chraibi & Seyfried (2016), applied to the desired
-    speed of the social force's driving term. A headway time of 0 switches it off: the agent
-    pushes with the full HFV driving force m v0/τ, as in a competitive or panicking crowd.
-    """
-    for i in prange(active.size):
-        if active[i] and headway_time[i] > 0.0:
-            limit = max(gap_ahead[i], 0.0) / headway_time[i]
-            if limit < speed_now[i]:
-                speed_now[i] = limit
 
 
 @njit(cache=True, inline="always")

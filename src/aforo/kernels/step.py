@@ -4,9 +4,11 @@ One outer step of length dt is this fixed sequence of stages (docs/physics.md ex
 
 1. ``cells``       agents binned on the plan grid (counting sort, deterministic order)
 2. ``directions``  desired direction from the agent's navigation field; stair speed factor;
-                   standing (pre-movement, stopped, waiting) and guards holding a post
+                   standing (pre-movement, stopped, waiting) and guards holding a post;
+                   walkers over a body on the floor slowed (kernels/floor.py)
 3. ``forces``      smooth social forces once; stiff pairs and walls listed; contact rate;
-                   orderly walkers slow to the free gap ahead (headway rule)
+                   orderly walkers slow to the free gap ahead (headway rule) and, where
+                   that slows them, step aside (kernels/steering.py)
 4. ``integrate``   free agents: one symplectic Euler step of dt; stiff agents: n sub-steps of
                    dt/n with the full contact law, n from the largest contact rate
 5. ``walls``       hard-wall guard: no centre crosses a wall or a leaf; clearance restored
@@ -47,14 +49,19 @@ from aforo.kernels.doors import (
     handle_torques,
     update_leaf_segments,
 )
+from aforo.kernels.floor import slow_over_bodies, weight_on_bodies
 from aforo.kernels.serial import serial_twin
+from aforo.kernels.steering import orderly_steering
 from aforo.kernels.social_force import (
+    P_BODY_FOOTPRINT,
     P_CLEARANCE,
     P_K,
     P_KAPPA,
     P_MARGIN,
+    P_MAX_DZ,
+    P_SPEED_OVER_BODY,
+    P_WEIGHT_ON_BODY,
     STATUS_WALL_REVERTED,
-    apply_headway,
     P_MAX_SUBSTEPS,
     P_STABILITY,
     free_accelerations,
@@ -81,7 +88,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
     """
     (pos_x, pos_y, vel_x, vel_y, radius, mass, desired_speed, relaxation_time, space, elevation,
      active, field_of_agent, dir_x, dir_y, status, contact_force, headway_time, start_step, moving,
-     hold_x, hold_y, hold_force, limp, load_sum) = agents
+     hold_x, hold_y, hold_force, limp, lying, load_sum) = agents
     (walls, wall_space, wall_cell_start, wall_cell_ids, space_link, space_plane, space_uphill,
      space_factor_up, space_factor_down, lines, line_space, line_kind, line_target, line_start,
      grid_origin_x, grid_origin_y, grid_nx, grid_ny, grid_offset, nav_cell_size, field_direction,
@@ -113,15 +120,24 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
             first_step + step, pos_x, pos_y, active, start_step, moving, hold_x, hold_y, hold_force,
             limp, mass, relaxation_time, desired_speed, dir_x, dir_y, speed_now,
         )
+        slow_over_bodies(
+            pos_x, pos_y, radius, space, active, lying, cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y,
+            params[P_BODY_FOOTPRINT], params[P_SPEED_OVER_BODY], speed_now,
+        )
         # 3. forces
         smooth_forces(
-            pos_x, pos_y, vel_x, vel_y, radius, mass, space, elevation, active,
+            pos_x, pos_y, vel_x, vel_y, radius, mass, space, elevation, active, lying,
             cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y,
             walls, wall_space, wall_cell_start, wall_cell_ids, space_link, params, dir_x, dir_y,
             smooth_fx, smooth_fy, stiff_partners, n_stiff, stiff_walls, n_stiff_walls, contact_rate,
             gap_ahead, status,
         )
-        apply_headway(active, gap_ahead, headway_time, speed_now)
+        orderly_steering(
+            first_step + step, pos_x, pos_y, vel_x, vel_y, radius, space, elevation, active, start_step, moving,
+            hold_force, limp, lying, headway_time, cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y,
+            cell_size, walls, wall_space, wall_cell_start, wall_cell_ids, space_link, params[P_MAX_DZ],
+            gap_ahead, dir_x, dir_y, speed_now,
+        )
         find_leaf_contacts(
             pos_x, pos_y, radius, mass, space, active, leaf_segment, leaf_space, leaf_mode,
             params[P_MARGIN], params[P_K], stiff_leaves, n_stiff_leaves, contact_rate,
@@ -175,6 +191,10 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
         for i in range(pos_x.size):
             contact_force[i] = radial_sum[i] / n_sub if n_sub > 0 else 0.0
             load_sum[i] += contact_force[i]  # the frame's mean load, for harm
+        weight_on_bodies(
+            pos_x, pos_y, radius, mass, space, active, lying, cell_start, cell_agents, agent_cell, n_cells_x,
+            n_cells_y, params[P_BODY_FOOTPRINT], params[P_WEIGHT_ON_BODY], contact_force, load_sum,
+        )
         # 5. walls
         enforce_walls(
             old_x, old_y, pos_x, pos_y, vel_x, vel_y, radius, space, active, agent_cell,

@@ -830,7 +830,7 @@ def _one_or_list(dimension: Dimension) -> Parser:
 
 
 def _read_harm(ctx: _Context, data: Any) -> HarmSettings:
-    """[harm.compression], [harm.falls], [harm.exposure]: plain numbers in the unit the key names."""
+    """[harm.compression], [harm.falls], [harm.exposure], [harm.floor]: plain numbers in the unit the key names."""
     if data is _BAD:
         return HarmSettings()
     top = _Table(ctx, data, "harm")
@@ -838,6 +838,9 @@ def _read_harm(ctx: _Context, data: Any) -> HarmSettings:
     enabled = top.read("enabled", _boolean, True)
     if enabled is not _BAD:
         chosen["enabled"] = enabled
+    on_floor = top.read("bodies_on_floor", _boolean, True)
+    if on_floor is not _BAD:
+        chosen["bodies_on_floor"] = on_floor
     for model, keys in HARM_KEYS.items():
         section = top.read(model, _table, {})
         if section is _BAD:

@@ -272,6 +272,7 @@ HARM_KEYS: dict[str, tuple[str, ...]] = {
                  "smoke_alpha_m_per_s", "smoke_beta_m2_per_s", "smoke_min_speed_factor",
                  "cs_fec_reference_mg_m3", "cs_ict50_mg_min_m3", "cs_lct50_mg_min_m3", "cs_irritation_mg_m3",
                  "cs_eye_closure_onset_s", "cs_eyes_closed_speed_factor", "cs_recovery_s"),
+    "floor": ("hold_friction", "topple_s", "speed_factor_over_body", "weight_fraction", "footprint_factor"),
 }
 
 
@@ -280,7 +281,8 @@ class HarmSettings:
     """Overrides of the harm models' thresholds, by model and parameter name.
 
     The names and defaults (with their sources) live in :mod:`aforo.hazards`: ``compression``
-    (CompressionParameters), ``falls`` (FallParameters) and ``exposure`` (ExposureParameters).
+    (CompressionParameters), ``falls`` (FallParameters), ``exposure`` (ExposureParameters) and
+    ``floor`` (FloorParameters: bodies on the floor).
     Each name carries its unit (``lethal_time_high_s``); values are plain numbers in that unit.
     Only the values a scenario sets are stored, so the defaults have a single home.
     """
@@ -288,9 +290,13 @@ class HarmSettings:
     compression: tuple[tuple[str, float], ...] = ()
     falls: tuple[tuple[str, float], ...] = ()
     exposure: tuple[tuple[str, float], ...] = ()
+    floor: tuple[tuple[str, float], ...] = ()
     # False: no injury, asphyxia or falls from bodies' loads (tests of the movement law alone,
     # such as Helbing 2000's escape room, whose bodies never go limp). Gas doses still count.
     enabled: bool = True
+    # False: limp bodies stay standing discs that press and are pressed, wherever they are (as
+    # before bodies on the floor were modelled); for the sensitivity of an account to them.
+    bodies_on_floor: bool = True
 
 
 @dataclass(frozen=True)

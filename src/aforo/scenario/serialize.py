@@ -108,6 +108,8 @@ def to_dict(scenario: Scenario) -> dict[str, Any]:
     harm = {model: values for model, values in harm.items() if values}
     if not scenario.harm.enabled:
         harm["enabled"] = False
+    if not scenario.harm.bodies_on_floor:
+        harm["bodies_on_floor"] = False
     if harm:
         out["harm"] = harm
     if scenario.events:

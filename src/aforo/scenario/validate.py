@@ -434,6 +434,8 @@ class _Checker:
             return
         if not isinstance(harm.enabled, bool):
             self.add("harm.enabled", f"expected true or false, got {_fmt(harm.enabled)}")
+        if not isinstance(harm.bodies_on_floor, bool):
+            self.add("harm.bodies_on_floor", f"expected true or false, got {_fmt(harm.bodies_on_floor)}")
         for model, keys in HARM_KEYS.items():
             for name, value in getattr(harm, model):
                 path = f"harm.{model}.{name}"

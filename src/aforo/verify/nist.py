@@ -192,9 +192,11 @@ def _nist_2_8(ctx) -> Outcome:
               and s["fastest_still_inside_m_per_s"] < 0.05]
     if not np.isfinite(means).all():
         note += (f" 'never' = some of the 100 had not crossed when the run ended ({base.run.duration:g} s). "
-                 + (f"In {len(jammed)} such run(s) everyone still inside stood still: the two streams meet head-on "
-                    "in the corridor and lock (orderly walkers slow to the gap ahead, a body walking the other way "
-                    "is in that gap, and nothing in the model makes one of them step aside)." if jammed else ""))
+                 + (f"In {len(jammed)} such run(s) everyone still inside stood still: the two streams arrive "
+                    "filling the corridor's width and lock where they meet. Orderly walkers step aside when the "
+                    "way ahead is blocked (kernels/steering.py), which lets single walkers and thin streams pass, "
+                    "but those behind a front see only their own stream, so no lanes form before the fronts meet "
+                    "(docs/physics.md, Known limitations)." if jammed else ""))
     text = ", ".join(f"{row['against']}: {row['mean_s']:.1f} s" if np.isfinite(row["mean_s"]) else f"{row['against']}: never"
                      for row in rows)
     return Outcome("pass" if ok else "fail", f"crossing time of 100 against 0/10/50/100: {text}",

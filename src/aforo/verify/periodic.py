@@ -3,7 +3,7 @@
 The engine has no periodic boundary, and a fundamental diagram needs a crowd held at one density
 for a minute: RiMEA test 4 asks for a 1000 m corridor "or periodic" (shared/reference/
 verification-suites.md). This driver runs the same compiled stages as ``kernels.step.advance``
-(cells, smooth forces and the headway rule, free step, contact sub-steps, hard walls) on a
+(cells, smooth forces, the headway rule and stepping aside, free step, contact sub-steps, hard walls) on a
 straight corridor ``0 ≤ x < length`` between walls at ``y = 0`` and ``y = width``, with every
 agent walking towards +x. The ends are joined: before each step, agents within ``ghost_band_m``
 of one end are copied, shifted by ± length, beyond the other end ("ghosts"). Ghosts take part in
@@ -29,10 +29,10 @@ from aforo.kernels.social_force import (
     MAX_STIFF_PARTNERS,
     MAX_STIFF_WALLS,
     P_CLEARANCE,
+    P_MAX_DZ,
     P_MAX_SUBSTEPS,
     P_STABILITY,
     STATUS_WALL_REVERTED,
-    apply_headway,
     free_accelerations,
     kick_drift,
     smooth_forces,
@@ -40,6 +40,7 @@ from aforo.kernels.social_force import (
     stiff_accelerations,
     substep_count,
 )
+from aforo.kernels.steering import orderly_steering
 from aforo.scenario.model import PhysicsParameters, Population
 
 # As the engine sizes its cells (engine/simulation.py): two largest radii plus the range.
@@ -170,6 +171,9 @@ class PeriodicCorridor:
             status=np.zeros(n, np.int64), partners=np.zeros((n, MAX_STIFF_PARTNERS), np.int64),
             n_stiff=np.zeros(n, np.int64), walls=np.zeros((n, MAX_STIFF_WALLS), np.int64),
             n_walls=np.zeros(n, np.int64), n_leaves=np.zeros(n, np.int64),
+            # every agent walks from the start: no pre-movement, posts, limp or lying bodies here
+            start_step=np.zeros(n, np.int64), moving=np.ones(n, np.bool_), hold_force=z(),
+            limp=np.zeros(n, np.bool_), lying=np.zeros(n, np.bool_),
         )
 
     def step(self) -> None:
@@ -215,13 +219,18 @@ class PeriodicCorridor:
                 b["x"], b["y"], every, self.x_min, self.y_min, self.cell_m, self.n_cx, self.n_cy)
             # Forces only for real agents (``real``); ghosts stand in the cell lists as partners.
             smooth_forces(
-                b["x"], b["y"], b["vx"], b["vy"], b["r"], b["m"], b["space"], b["elevation"], real,
+                b["x"], b["y"], b["vx"], b["vy"], b["r"], b["m"], b["space"], b["elevation"], real, b["lying"],
                 cell_start, cell_agents, agent_cell, self.n_cx, self.n_cy,
                 self.walls, self.wall_space, self.wall_start, self.wall_ids, self.space_link, self.params,
                 b["dir_x"], b["dir_y"], b["fx"], b["fy"], b["partners"], b["n_stiff"], b["walls"],
                 b["n_walls"], b["rate"], b["gap"], b["status"],
             )
-            apply_headway(real, b["gap"], b["headway"], b["speed"])
+            orderly_steering(
+                0, b["x"], b["y"], b["vx"], b["vy"], b["r"], b["space"], b["elevation"], real, b["start_step"], b["moving"],
+                b["hold_force"], b["limp"], b["lying"], b["headway"], cell_start, cell_agents, agent_cell, self.n_cx,
+                self.n_cy, self.cell_m, self.walls, self.wall_space, self.wall_start, self.wall_ids,
+                self.space_link, self.params[P_MAX_DZ], b["gap"], b["dir_x"], b["dir_y"], b["speed"],
+            )
             stiff_ids, free_ids, rate = split_stiff(real, b["n_stiff"], b["n_walls"], b["n_leaves"], b["rate"])
             free_accelerations(free_ids, b["vx"], b["vy"], b["m"], b["speed"], b["tau"], b["dir_x"], b["dir_y"],
                                b["fx"], b["fy"], b["acc_x"], b["acc_y"])

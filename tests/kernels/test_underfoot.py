@@ -1,0 +1,63 @@
+"""Walkers over bodies (kernels/floor.py) against a plain-Python twin."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aforo.kernels.cells import build_agent_cells
+from aforo.kernels.floor import GRAVITY_M_PER_S2, slow_over_bodies, weight_on_bodies
+
+CELL, X_MIN, Y_MIN, NCX, NCY = 1.0, -1.0, -1.0, 8, 8  # a cell holds r + 2 r = 0.75 m
+FOOT = 2.0  # footprint radius over standing radius
+
+
+def _crowd(seed, n, lying_share):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.0, 5.0, n)
+    y = rng.uniform(0.0, 5.0, n)
+    r = rng.uniform(0.2, 0.25, n)
+    m = rng.uniform(50, 100, n)
+    space = rng.integers(0, 2, n)
+    active = rng.random(n) < 0.9
+    lying = rng.random(n) < lying_share
+    cells = build_agent_cells(x, y, active, X_MIN, Y_MIN, CELL, NCX, NCY, np.arange(n))
+    return x, y, r, m, space, active, lying, cells
+
+
+def _pairs(x, y, r, space, active, lying, reach_of):
+    for b in range(x.size):
+        if not (lying[b] and active[b]):
+            continue
+        for j in range(x.size):
+            if active[j] and not lying[j] and space[j] == space[b]:
+                if np.hypot(x[j] - x[b], y[j] - y[b]) < reach_of(j, b):
+                    yield b, j
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 120), share=st.floats(0.0, 0.5))
+def test_kernels_match_a_plain_twin(seed, n, share):
+    x, y, r, m, space, active, lying, (start, agents, agent_cell) = _crowd(seed, n, share)
+    speed = np.full(n, 1.2)
+    slow_over_bodies(x, y, r, space, active, lying, start, agents, agent_cell, NCX, NCY, FOOT, 0.5, speed)
+    over = {j for _, j in _pairs(x, y, r, space, active, lying, lambda j, b: r[j] + FOOT * r[b])}
+    expected = np.where(np.isin(np.arange(n), list(over)), 0.6, 1.2)
+    assert np.array_equal(speed, expected)
+
+    force = np.zeros(n)
+    load = np.full(n, 10.0)
+    weight_on_bodies(x, y, r, m, space, active, lying, start, agents, agent_cell, NCX, NCY, FOOT, 0.5, force, load)
+    expected = np.zeros(n)
+    for b, j in _pairs(x, y, r, space, active, lying, lambda j, b: FOOT * r[b]):
+        expected[b] += 0.5 * m[j] * GRAVITY_M_PER_S2
+    np.testing.assert_allclose(force, expected, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(load, 10.0 + expected, rtol=1e-12, atol=0)
+
+
+def test_nobody_lying_changes_nothing():
+    x, y, r, m, space, active, lying, (start, agents, agent_cell) = _crowd(1, 50, 0.0)
+    speed = np.full(50, 1.2)
+    slow_over_bodies(x, y, r, space, active, lying, start, agents, agent_cell, NCX, NCY, FOOT, 0.5, speed)
+    assert np.all(speed == 1.2)
