@@ -49,8 +49,10 @@ def test_frame_series_follow_the_summary(fire_run):
     curve = s["evacuated_over_time"]
     frames_with_people = np.asarray(curve["evacuated"]) < s["agents"]
     np.testing.assert_array_equal(series.inside, s["agents"] - np.asarray(curve["evacuated"])[frames_with_people])
-    # summary.json rounds to 4 decimals (engine/metrics.py): equal to within that rounding
-    assert series.max_compression_n_per_m.max() == pytest.approx(s["peak_compression"]["value_n_per_m"], abs=5e-5)
+    # summary.json rounds to 4 decimals (engine/metrics.py), trajectories store float32 (7 digits):
+    # equal to within either (a small peak fails a relative check, a large one the absolute one)
+    assert series.max_compression_n_per_m.max() == pytest.approx(s["peak_compression"]["value_n_per_m"],
+                                                                 rel=1e-6, abs=5e-5)
     assert np.all(series.limp >= 0) and np.all(series.limp <= series.inside)
 
 

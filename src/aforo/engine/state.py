@@ -42,10 +42,10 @@ CONTACT_MARGIN_M = 0.06
 KERNEL_FIELDS = (
     "pos_x", "pos_y", "vel_x", "vel_y", "radius", "mass", "desired_speed", "relaxation_time", "space",
     "elevation", "active", "field_of_agent", "dir_x", "dir_y", "status", "contact_force", "headway_time",
-    "start_step", "moving", "hold_x", "hold_y", "hold_force", "limp", "lying", "load_sum",
+    "start_step", "moving", "hold_x", "hold_y", "hold_force", "limp", "lying", "steer_choice", "load_sum",
 )
 STEP_WRITES = frozenset({"pos_x", "pos_y", "vel_x", "vel_y", "space", "elevation", "active", "dir_x", "dir_y",
-                         "status", "contact_force", "load_sum"})
+                         "status", "contact_force", "steer_choice", "load_sum"})
 
 
 @dataclass
@@ -77,6 +77,7 @@ class AgentState:
     hold_force: np.ndarray  # N, > 0 while a guard holds its post
     limp: np.ndarray  # bool: fallen, unconscious or dead (no walking; the body remains)
     lying: np.ndarray  # bool: a limp body on the floor (stepped over, not pushed: hazards/floor.py)
+    steer_choice: np.ndarray  # int64: the line an orderly walker last chose (0 straight; kernels/steering.py)
     load_sum: np.ndarray  # N·steps: contact_force summed over the frame's steps (harm reads it)
 
     @property
@@ -150,6 +151,7 @@ def spawn_agents(scenario: Scenario, venue: Venue) -> AgentState:
         hold_force=np.zeros(n),
         limp=np.zeros(n, dtype=np.bool_),
         lying=np.zeros(n, dtype=np.bool_),
+        steer_choice=np.zeros(n, dtype=np.int64),
         load_sum=np.zeros(n),
     )
 

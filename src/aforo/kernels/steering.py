@@ -32,6 +32,12 @@ diagram in the periodic corridor (docs/verification.md). At 0 walkers weave thro
 diagram is within 0.15 m/s from 0.5 to 4 /m². So the Weidmann check of ``aforo verify`` is not
 independent of this value.
 
+A walker reconsiders its line every ``DECISION_INTERVAL_S`` (0.25 s, staggered over walkers by
+their index: a human steering reaction time is 0.2–0.5 s, and the driving term relaxes with
+τ = 0.5 s, so deciding every 10 ms step would change little) and walks the chosen side line in
+between, at its headway speed. Deciding every step made the orderly 100 000-agent room 1.8×
+slower; every 0.25 s it costs about 20 % (docs/performance.md).
+
 Walkers whose straight line allows their full speed are left exactly as the headway rule
 leaves them, bit for bit, so unimpeded and following walkers are unchanged. Everything is seen
 within the horizon: one neighbour cell edge (about 1.35 m), as far as the cell lists reach.
@@ -45,7 +51,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from numba import njit, prange
 
 from aforo.kernels.cells import neighbour_block
@@ -55,6 +60,7 @@ VISION_DEG = 75.0  # Moussaïd et al. (2011): field of vision ±75°
 CANDIDATE_STEP_DEG = 15.0
 N_SIDE_CANDIDATES = int(VISION_DEG // CANDIDATE_STEP_DEG)  # per side
 ANTICIPATION_S = 1.0  # how long before a predicted collision a walker turns aside
+DECISION_INTERVAL_S = 0.25  # a walker reconsiders its line this often (staggered over walkers)
 MIN_GAIN = 0.2  # least gain for stepping aside, as a share of the desired speed (CALIBRATED: above)
 
 
@@ -122,20 +128,20 @@ def _candidate(ex, ey, k):
 
 @njit(cache=True, parallel=True)
 def orderly_steering(
-    step, pos_x, pos_y, vel_x, vel_y, radius, space, elevation, active, start_step, moving, hold_force,
-    limp, lying, headway_time, cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y, horizon_m,
-    walls, wall_space, wall_cell_start, wall_cell_ids, space_link, max_dz, gap_ahead,
+    step, decide_steps, agent_id, pos_x, pos_y, vel_x, vel_y, radius, space, elevation, active, start_step,
+    moving, hold_force, limp, lying, headway_time, steer_choice, cell_start, cell_agents, agent_cell, n_cells_x,
+    n_cells_y, horizon_m, walls, wall_space, wall_cell_start, wall_cell_ids, space_link, max_dz, gap_ahead,
     dir_x, dir_y, speed_now,
 ):
     """Headway rule for every orderly walker; a step aside for those it would slow.
 
     Pushing agents (headway time 0) are left alone. For an orderly agent the desired speed
-    becomes min(speed, gap ahead / headway time). Where the agent is walking (not limp, not
-    standing or holding a post) and its straight line would not allow its full speed, the
-    candidate directions are scored (module docstring) and the best taken, with the headway
-    speed of that line.
+    becomes min(speed, gap ahead / headway time). A walking agent (not limp, not standing or
+    holding a post) chooses its line every ``decide_steps`` steps, staggered by its original
+    index ``agent_id`` (None: its index), and keeps the choice in ``steer_choice`` (0 straight
+    on, else a candidate: :func:`_candidate`) until the next; between decisions it walks the
+    chosen side line, at that line's headway speed, as the field's direction turns.
     """
-    n_candidates = 1 + 2 * N_SIDE_CANDIDATES
     for i in prange(pos_x.size):
         if not active[i] or headway_time[i] <= 0.0:
             continue
@@ -146,36 +152,54 @@ def orderly_steering(
             speed_now[i] = limit
         walking = not limp[i] and hold_force[i] <= 0.0 and moving[i] and step >= start_step[i]
         if not walking or speed <= 0.0:
+            steer_choice[i] = 0
             continue
-        free = np.full(n_candidates, horizon_m)  # f(α): free distance on that line (m)
-        gap = np.full(n_candidates, horizon_m)  # the surface gap on that line now (m)
-        ux = np.empty(n_candidates)
-        uy = np.empty(n_candidates)
-        for k in range(n_candidates):
-            ux[k], uy[k], _ = _candidate(dir_x[i], dir_y[i], k)
-        # Straight on first: where it allows the full speed no side can beat it, since the
-        # progress of a side is at most speed × cos α. Most walkers stop here.
-        _look_ahead(i, 0, 1, speed, ux, uy, pos_x, pos_y, vel_x, vel_y, radius, space, elevation, lying, cell_start,
-                    cell_agents, agent_cell, n_cells_x, n_cells_y, horizon_m, walls, wall_space,
-                    wall_cell_start, wall_cell_ids, space_link, max_dz, free, gap)
-        if _line_speed(speed, gap[0], free[0], T) >= speed:
-            continue
-        _look_ahead(i, 1, n_candidates, speed, ux, uy, pos_x, pos_y, vel_x, vel_y, radius, space, elevation, lying,
-                    cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y, horizon_m, walls, wall_space,
-                    wall_cell_start, wall_cell_ids, space_link, max_dz, free, gap)
-        best = 0
-        # a side must gain a MIN_GAIN share of the walker's speed over straight on
-        best_progress = _line_speed(speed, gap[0], free[0], T) + MIN_GAIN * speed
-        for k in range(1, n_candidates):  # right before left: a tie keeps right
-            _, _, angle = _candidate(dir_x[i], dir_y[i], k)
-            progress = _line_speed(speed, gap[k], free[k], T) * math.cos(angle)
-            if progress > best_progress:
-                best_progress = progress
-                best = k
-        if best != 0:
-            dir_x[i] = ux[best]
-            dir_y[i] = uy[best]
-            speed_now[i] = min(speed, max(gap[best], 0.0) / T)
+        own = i if agent_id is None else agent_id[i]
+        if (step + own) % decide_steps == 0:
+            steer_choice[i] = _decide(
+                i, speed, T, dir_x[i], dir_y[i], pos_x, pos_y, vel_x, vel_y, radius, space, elevation, lying,
+                cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y, horizon_m, walls, wall_space,
+                wall_cell_start, wall_cell_ids, space_link, max_dz,
+            )
+        k = steer_choice[i]
+        if k != 0:
+            ux, uy, _ = _candidate(dir_x[i], dir_y[i], k)
+            gap, _ = _line(i, ux, uy, speed, False, pos_x, pos_y, vel_x, vel_y, radius, space, elevation, lying,
+                           cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y, horizon_m, walls,
+                           wall_space, wall_cell_start, wall_cell_ids, space_link, max_dz)
+            dir_x[i] = ux
+            dir_y[i] = uy
+            speed_now[i] = min(speed, max(gap, 0.0) / T)
+
+
+@njit(cache=True)
+def _decide(
+    i, speed, T, ex, ey, pos_x, pos_y, vel_x, vel_y, radius, space, elevation, lying, cell_start, cell_agents,
+    agent_cell, n_cells_x, n_cells_y, horizon_m, walls, wall_space, wall_cell_start, wall_cell_ids, space_link,
+    max_dz,
+):
+    """The candidate agent i takes now (0: straight on); see the module docstring.
+
+    Candidates come in order of growing angle, and a side's approach speed is at most
+    speed × cos α, so the search stops at the first angle whose bound cannot beat the best so
+    far: where straight on allows (1 − MIN_GAIN) × speed no side is even looked at."""
+    gap0, free0 = _line(i, ex, ey, speed, True, pos_x, pos_y, vel_x, vel_y, radius, space, elevation, lying,
+                        cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y, horizon_m, walls, wall_space,
+                        wall_cell_start, wall_cell_ids, space_link, max_dz)
+    best = 0
+    best_progress = _line_speed(speed, gap0, free0, T) + MIN_GAIN * speed  # a side must gain that much
+    for k in range(1, 1 + 2 * N_SIDE_CANDIDATES):  # right before left: a tie keeps right
+        ux, uy, angle = _candidate(ex, ey, k)
+        if speed * math.cos(angle) <= best_progress:
+            break  # no wider line can do better
+        gap, free = _line(i, ux, uy, speed, True, pos_x, pos_y, vel_x, vel_y, radius, space, elevation, lying,
+                          cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y, horizon_m, walls, wall_space,
+                          wall_cell_start, wall_cell_ids, space_link, max_dz)
+        progress = _line_speed(speed, gap, free, T) * math.cos(angle)
+        if progress > best_progress:
+            best_progress = progress
+            best = k
+    return best
 
 
 @njit(cache=True, inline="always")
@@ -207,20 +231,23 @@ def _collision_distance(dx, dy, radii, wx, wy, speed):
 
 
 @njit(cache=True)
-def _look_ahead(
-    i, k_first, k_end, speed, ux, uy, pos_x, pos_y, vel_x, vel_y, radius, space, elevation, lying, cell_start,
-    cell_agents, agent_cell, n_cells_x, n_cells_y, horizon_m, walls, wall_space, wall_cell_start,
-    wall_cell_ids, space_link, max_dz, free, gap,
+def _line(
+    i, ux, uy, speed, with_free, pos_x, pos_y, vel_x, vel_y, radius, space, elevation, lying, cell_start,
+    cell_agents, agent_cell, n_cells_x, n_cells_y, horizon_m, walls, wall_space, wall_cell_start, wall_cell_ids,
+    space_link, max_dz,
 ):
-    """For candidates k_first..k_end−1 of agent i: ``gap``, the surface gap to the nearest body
-    now on the candidate's line, or to a wall (what the headway rule uses), and ``free``, the
-    lesser of that and the distance walked at ``speed`` along the candidate before touching a
-    body that keeps its present velocity (which sees an oncoming walker sooner). Both capped at
-    the horizon."""
+    """(gap, free) of agent i's line along unit (ux, uy), both capped at the horizon (m): ``gap``
+    the surface gap to the nearest body now on the line (centre ahead, within the sum of the
+    radii) or the distance the disc can go before touching a wall (what the headway rule uses);
+    ``free`` (when ``with_free``) the lesser of the wall distance and the distance walked at
+    ``speed`` along the line before touching a body that keeps its present velocity (it sees an
+    oncoming walker sooner). Bodies on the floor are stepped over and not counted."""
     xi = pos_x[i]
     yi = pos_y[i]
     ri = radius[i]
     si = space[i]
+    gap = horizon_m
+    free = horizon_m
     c = agent_cell[i]
     row_first, row_end, x_first, x_end = neighbour_block(c, n_cells_x, n_cells_y)
     for row in range(row_first, row_end):
@@ -237,19 +264,19 @@ def _look_ahead(
             now = math.sqrt(dx * dx + dy * dy) - radii
             if now >= horizon_m + 2.0 * speed:
                 continue  # out of reach within the horizon even head-on
-            for k in range(k_first, k_end):
-                if dx * ux[k] + dy * uy[k] > 0.0 and abs(dx * uy[k] - dy * ux[k]) < radii and now < gap[k]:
-                    gap[k] = now
-                f = _collision_distance(dx, dy, radii, speed * ux[k] - vel_x[j], speed * uy[k] - vel_y[j], speed)
-                if f < free[k]:
-                    free[k] = f
+            if dx * ux + dy * uy > 0.0 and abs(dx * uy - dy * ux) < radii and now < gap:
+                gap = now
+            if with_free:
+                f = _collision_distance(dx, dy, radii, speed * ux - vel_x[j], speed * uy - vel_y[j], speed)
+                if f < free:
+                    free = f
     for slot in range(wall_cell_start[c], wall_cell_start[c + 1]):
         w = wall_cell_ids[slot]
         if wall_space[w] != si:
             continue
-        for k in range(k_first, k_end):
-            s = ray_to_capsule(xi, yi, ux[k], uy[k], walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3], ri)
-            if s < free[k]:
-                free[k] = s
-            if s < gap[k]:
-                gap[k] = s
+        s = ray_to_capsule(xi, yi, ux, uy, walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3], ri)
+        if s < gap:
+            gap = s
+        if s < free:
+            free = s
+    return max(gap, 0.0), max(free, 0.0)

@@ -51,7 +51,7 @@ from aforo.kernels.doors import (
 )
 from aforo.kernels.floor import slow_over_bodies, weight_on_bodies
 from aforo.kernels.serial import serial_twin
-from aforo.kernels.steering import orderly_steering
+from aforo.kernels.steering import DECISION_INTERVAL_S, orderly_steering
 from aforo.kernels.social_force import (
     P_BODY_FOOTPRINT,
     P_CLEARANCE,
@@ -88,7 +88,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
     """
     (pos_x, pos_y, vel_x, vel_y, radius, mass, desired_speed, relaxation_time, space, elevation,
      active, field_of_agent, dir_x, dir_y, status, contact_force, headway_time, start_step, moving,
-     hold_x, hold_y, hold_force, limp, lying, load_sum) = agents
+     hold_x, hold_y, hold_force, limp, lying, steer_choice, load_sum) = agents
     (walls, wall_space, wall_cell_start, wall_cell_ids, space_link, space_plane, space_uphill,
      space_factor_up, space_factor_down, lines, line_space, line_kind, line_target, line_start,
      grid_origin_x, grid_origin_y, grid_nx, grid_ny, grid_offset, nav_cell_size, field_direction,
@@ -103,6 +103,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
 
     total_substeps = 0
     most_substeps = 0
+    decide_steps = max(1, int(round(DECISION_INTERVAL_S / dt)))
     for step in range(n_steps):
         old_x[:] = pos_x
         old_y[:] = pos_y
@@ -133,8 +134,9 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
             gap_ahead, status,
         )
         orderly_steering(
-            first_step + step, pos_x, pos_y, vel_x, vel_y, radius, space, elevation, active, start_step, moving,
-            hold_force, limp, lying, headway_time, cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y,
+            first_step + step, decide_steps, agent_id, pos_x, pos_y, vel_x, vel_y, radius, space, elevation, active,
+            start_step, moving, hold_force, limp, lying, headway_time, steer_choice, cell_start, cell_agents,
+            agent_cell, n_cells_x, n_cells_y,
             cell_size, walls, wall_space, wall_cell_start, wall_cell_ids, space_link, params[P_MAX_DZ],
             gap_ahead, dir_x, dir_y, speed_now,
         )

@@ -40,7 +40,7 @@ from aforo.kernels.social_force import (
     stiff_accelerations,
     substep_count,
 )
-from aforo.kernels.steering import orderly_steering
+from aforo.kernels.steering import DECISION_INTERVAL_S, orderly_steering
 from aforo.scenario.model import PhysicsParameters, Population
 
 # As the engine sizes its cells (engine/simulation.py): two largest radii plus the range.
@@ -61,10 +61,13 @@ class Crowd:
     relaxation_time: np.ndarray  # s
     headway_time: np.ndarray  # s (0: pushes)
     travelled_x: np.ndarray = field(default=None)  # m along x since the start (unwrapped)
+    steer_choice: np.ndarray = field(default=None)  # the line each last chose (kernels/steering.py)
 
     def __post_init__(self):
         if self.travelled_x is None:
             self.travelled_x = np.zeros_like(self.pos_x)
+        if self.steer_choice is None:
+            self.steer_choice = np.zeros(self.pos_x.size, np.int64)
 
     @property
     def count(self) -> int:
@@ -138,6 +141,8 @@ class PeriodicCorridor:
         self.dt = float(time_step_s)
         self.params = kernel_parameters(physics)
         self.time_s = 0.0
+        self.step_index = 0
+        self.decide_steps = max(1, int(round(DECISION_INTERVAL_S / self.dt)))
         self.substeps = 0
         self.most_substeps = 0
         self.wall_reverts = 0
@@ -173,7 +178,7 @@ class PeriodicCorridor:
             n_walls=np.zeros(n, np.int64), n_leaves=np.zeros(n, np.int64),
             # every agent walks from the start: no pre-movement, posts, limp or lying bodies here
             start_step=np.zeros(n, np.int64), moving=np.ones(n, np.bool_), hold_force=z(),
-            limp=np.zeros(n, np.bool_), lying=np.zeros(n, np.bool_),
+            limp=np.zeros(n, np.bool_), lying=np.zeros(n, np.bool_), steer=np.zeros(n, np.int64),
         )
 
     def step(self) -> None:
@@ -225,9 +230,12 @@ class PeriodicCorridor:
                 b["dir_x"], b["dir_y"], b["fx"], b["fy"], b["partners"], b["n_stiff"], b["walls"],
                 b["n_walls"], b["rate"], b["gap"], b["status"],
             )
+            b["steer"][:n] = c.steer_choice
+            b["steer"][n:] = 0
             orderly_steering(
-                0, b["x"], b["y"], b["vx"], b["vy"], b["r"], b["space"], b["elevation"], real, b["start_step"], b["moving"],
-                b["hold_force"], b["limp"], b["lying"], b["headway"], cell_start, cell_agents, agent_cell, self.n_cx,
+                self.step_index, self.decide_steps, None, b["x"], b["y"], b["vx"], b["vy"], b["r"], b["space"],
+                b["elevation"], real, b["start_step"], b["moving"], b["hold_force"], b["limp"], b["lying"],
+                b["headway"], b["steer"], cell_start, cell_agents, agent_cell, self.n_cx,
                 self.n_cy, self.cell_m, self.walls, self.wall_space, self.wall_start, self.wall_ids,
                 self.space_link, self.params[P_MAX_DZ], b["gap"], b["dir_x"], b["dir_y"], b["speed"],
             )
@@ -265,4 +273,6 @@ class PeriodicCorridor:
         c.pos_y[:] = b["y"][:n]
         c.vel_x[:] = b["vx"][:n]
         c.vel_y[:] = b["vy"][:n]
+        c.steer_choice[:] = b["steer"][:n]
         self.time_s += self.dt
+        self.step_index += 1
