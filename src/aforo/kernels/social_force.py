@@ -500,6 +500,23 @@ def driving_force(m, v0, tau, ex, ey, vx, vy):
     return m * (v0 * ex - vx) / tau, m * (v0 * ey - vy) / tau
 
 
+@njit(cache=True, inline="always")
+def _add_stiff_walls(i, fx, fy, radial, pos_x, pos_y, vel_x, vel_y, radius, dir_x, dir_y, walls, stiff_walls,
+                     n_stiff_walls, A, B, k, kappa):
+    """Agent i's force and compression sums with its stiff walls added, one wall at a time in
+    list order (the same additions in the same order in both contact sub-step kernels)."""
+    for p in range(n_stiff_walls[i]):
+        w = stiff_walls[i, p]
+        gx, gy, rad = wall_force(
+            pos_x[i], pos_y[i], vel_x[i], vel_y[i], radius[i],
+            walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3], dir_x[i], dir_y[i], A, B, k, kappa,
+        )
+        fx += gx
+        fy += gy
+        radial += rad
+    return fx, fy, radial
+
+
 @njit(cache=True, parallel=True)
 def stiff_accelerations(
     stiff_ids, pos_x, pos_y, vel_x, vel_y, radius, mass, desired_speed, relaxation_time,
@@ -535,15 +552,8 @@ def stiff_accelerations(
             fx += gx
             fy += gy
             radial += rad
-        for p in range(n_stiff_walls[i]):
-            w = stiff_walls[i, p]
-            gx, gy, rad = wall_force(
-                pos_x[i], pos_y[i], vel_x[i], vel_y[i], radius[i],
-                walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3], dir_x[i], dir_y[i], A, B, k, kappa,
-            )
-            fx += gx
-            fy += gy
-            radial += rad
+        fx, fy, radial = _add_stiff_walls(i, fx, fy, radial, pos_x, pos_y, vel_x, vel_y, radius, dir_x, dir_y,
+                                          walls, stiff_walls, n_stiff_walls, A, B, k, kappa)
         acc_x[i] = fx / mass[i]
         acc_y[i] = fy / mass[i]
         radial_sum[i] += radial
@@ -616,15 +626,8 @@ def stiff_accelerations_pairwise(
             fy += gy
             radial += rad
         visit_rank[i] = s + 1
-        for p in range(n_stiff_walls[i]):
-            w = stiff_walls[i, p]
-            gx, gy, rad = wall_force(
-                pos_x[i], pos_y[i], vel_x[i], vel_y[i], radius[i],
-                walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3], dir_x[i], dir_y[i], A, B, k, kappa,
-            )
-            fx += gx
-            fy += gy
-            radial += rad
+        fx, fy, radial = _add_stiff_walls(i, fx, fy, radial, pos_x, pos_y, vel_x, vel_y, radius, dir_x, dir_y,
+                                          walls, stiff_walls, n_stiff_walls, A, B, k, kappa)
         acc_x[i] = fx / mass[i]
         acc_y[i] = fy / mass[i]
         radial_sum[i] += radial
