@@ -123,7 +123,7 @@ class BodiesOnFloor:
         return np.flatnonzero(down)
 
 
-def stood_on(pos_x, pos_y, radius, space, active, lying, footprint_factor: float = 2.0) -> np.ndarray:
+def stood_on(pos_x, pos_y, radius, space, active, lying, footprint_factor: float) -> np.ndarray:
     """Per agent: True for a lying body with an upright agent's disc over its footprint (no
     room to rise)."""
     bodies = np.flatnonzero(active & lying)
