@@ -108,9 +108,10 @@ def _smooth_inputs(seed, n=120, size=6.0, listed_only=False):
     ws, wi = build_wall_cells(walls, x0, y0, CELL_M, ncx, ncy)
     angle = rng.uniform(0, 2 * np.pi, n)
     lying = rng.random(n) < 0.1  # bodies on the floor: no forces with the upright (hazards/floor.py)
+    headway = np.where(rng.random(n) < 0.7, 0.5, 0.0)  # who keeps a headway looks for the gap ahead
     inputs = (pos[:, 0].copy(), pos[:, 1].copy(), rng.normal(0, 0.5, n), rng.normal(0, 0.5, n), radius,
               np.full(n, 80.0), space, elevation, active, lying, cs, ca, ac, ncx, ncy, walls, wall_space, ws, wi,
-              link, params(), np.cos(angle), np.sin(angle))
+              link, params(), np.cos(angle), np.sin(angle), headway)
     outputs = (np.zeros(n), np.zeros(n), np.zeros((n, MAX_STIFF_PARTNERS), np.int64), np.zeros(n, np.int64),
                np.zeros((n, MAX_STIFF_WALLS), np.int64), np.zeros(n, np.int64), np.zeros(n), np.zeros(n),
                np.zeros(n, np.int64))
@@ -121,7 +122,8 @@ def _smooth_inputs(seed, n=120, size=6.0, listed_only=False):
 def test_smooth_forces_match_all_pairs_reference(seed):
     inputs, outputs = _smooth_inputs(seed)
     smooth_forces(*inputs, *outputs)
-    pos_x, pos_y, _, _, radius, _, space, elevation, active, lying, *_, walls, wall_space, _, _, link, p, ex, ey = inputs
+    pos_x, pos_y, _, _, radius, _, space, elevation, active, lying, *_, walls, wall_space, _, _, link, p, ex, ey, \
+        headway = inputs
     fx, fy, partners, n_stiff, wall_list, n_walls, rate, gap_ahead, status = outputs
     n = pos_x.size
     pos = np.column_stack([pos_x, pos_y])
@@ -134,8 +136,11 @@ def test_smooth_forces_match_all_pairs_reference(seed):
     # The kernel searches the 3 × 3 cells around an agent (centres at least one cell edge,
     # 1.35 m, away are always seen); compare where the reference's nearest blocker is that close.
     seen = ref_gap + 2 * 0.35 < CELL_M
-    assert seen.sum() > 20
-    np.testing.assert_allclose(gap_ahead[seen & active], ref_gap[seen & active], rtol=1e-12)
+    looks = active & (headway > 0)
+    assert (seen & looks).sum() > 20
+    np.testing.assert_allclose(gap_ahead[seen & looks], ref_gap[seen & looks], rtol=1e-12)
+    # pushers (headway 0) are not given a gap: only the headway rule reads it
+    assert np.isinf(gap_ahead[active & (headway == 0)]).all()
     for i in range(n):
         assert set(partners[i, : n_stiff[i]].tolist()) == ref_stiff[i]
         assert set(wall_list[i, : n_walls[i]].tolist()) == ref_walls[i]
@@ -233,7 +238,7 @@ def _stiff_inputs(seed, n, listed_only=False, coincident=0, permuted=False):
     fx, fy, partners, n_stiff, wall_list, n_walls, rate, _, _ = outputs
     stiff_ids, _, _ = split_stiff(active, n_stiff, n_walls, np.zeros(n, np.int64), rate)
     rng = np.random.default_rng(seed + 100)
-    ex, ey = inputs[-2], inputs[-1]
+    ex, ey = inputs[-3], inputs[-2]
     walls = inputs[15]
     agent_id = rng.permutation(n) if permuted else None
     args = (stiff_ids, pos_x, pos_y, vel_x, vel_y, radius, mass, rng.uniform(0.8, 1.6, n), rng.uniform(0.3, 0.6, n),

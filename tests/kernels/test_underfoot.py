@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aforo.kernels.cells import build_agent_cells
-from aforo.kernels.floor import GRAVITY_M_PER_S2, slow_over_bodies, weight_on_bodies
+from aforo.kernels.floor import GRAVITY_M_PER_S2, slow_over_bodies, stood_on, weight_on_bodies
 
 CELL, X_MIN, Y_MIN, NCX, NCY = 1.0, -1.0, -1.0, 8, 8  # a cell holds r + 2 r = 0.75 m
 FOOT = 2.0  # footprint radius over standing radius
@@ -61,3 +61,32 @@ def test_nobody_lying_changes_nothing():
     speed = np.full(50, 1.2)
     slow_over_bodies(x, y, r, space, active, lying, start, agents, agent_cell, NCX, NCY, FOOT, 0.5, speed)
     assert np.all(speed == 1.2)
+
+
+def _stood_on_numpy(pos_x, pos_y, radius, space, active, lying, footprint_factor):
+    """The rule as first written in NumPy (hazards/floor.py before it was compiled)."""
+    bodies = np.flatnonzero(active & lying)
+    covered = np.zeros(pos_x.size, dtype=bool)
+    upright = np.flatnonzero(active & ~lying)
+    for b in bodies:
+        near = upright[space[upright] == space[b]]
+        reach = radius[near] + footprint_factor * radius[b]
+        covered[b] = bool(np.any(np.hypot(pos_x[near] - pos_x[b], pos_y[near] - pos_y[b]) < reach))
+    return covered
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(0, 60), lying_share=st.floats(0.0, 1.0))
+def test_stood_on_kernel_is_the_numpy_rule(seed, n, lying_share):
+    x, y, r, _, space, active, lying, _ = _crowd(seed, n, lying_share)
+    expected = _stood_on_numpy(x, y, r, space, active, lying, FOOT)
+    got = stood_on(x, y, r, space, active, lying, FOOT)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_stood_on_kernel_finds_covered_and_free_bodies():
+    # the twin comparison above must not pass on all-False answers: a fixed crowd with both
+    x, y, r, _, space, active, lying, _ = _crowd(3, 60, 0.3)
+    got = stood_on(x, y, r, space, active, lying, FOOT)
+    assert got.any() and (active & lying & ~got).any()
+    np.testing.assert_array_equal(got, _stood_on_numpy(x, y, r, space, active, lying, FOOT))

@@ -62,6 +62,7 @@ import numpy as np
 
 from aforo.errors import Problem, ScenarioError
 from aforo.kernels.floor import GRAVITY_M_PER_S2
+from aforo.kernels.floor import stood_on as _stood_on
 
 
 @dataclass(frozen=True)
@@ -125,14 +126,6 @@ class BodiesOnFloor:
 
 def stood_on(pos_x, pos_y, radius, space, active, lying, footprint_factor: float) -> np.ndarray:
     """Per agent: True for a lying body with an upright agent's disc over its footprint (no
-    room to rise)."""
-    bodies = np.flatnonzero(active & lying)
-    covered = np.zeros(np.asarray(pos_x).size, dtype=bool)
-    if bodies.size == 0:
-        return covered
-    upright = np.flatnonzero(active & ~lying)
-    for b in bodies:
-        near = upright[space[upright] == space[b]]
-        reach = radius[near] + footprint_factor * radius[b]
-        covered[b] = bool(np.any(np.hypot(pos_x[near] - pos_x[b], pos_y[near] - pos_y[b]) < reach))
-    return covered
+    room to rise). Compiled (kernels/floor.py): it runs every frame while bodies lie."""
+    return _stood_on(np.asarray(pos_x, np.float64), np.asarray(pos_y, np.float64), np.asarray(radius, np.float64),
+                     np.asarray(space), np.asarray(active, bool), np.asarray(lying, bool), float(footprint_factor))

@@ -82,3 +82,23 @@ def _underfoot(pos_x, pos_y, radius, mass, space, active, lying, cell_start, cel
         if weight_fraction > 0.0:
             contact_force[b] += weight
             load_sum[b] += weight
+
+
+@njit(cache=True)
+def stood_on(pos_x, pos_y, radius, space, active, lying, footprint_factor):
+    """Per agent: True for an active lying body with an upright active agent of its space whose
+    disc reaches over its footprint (``footprint_factor`` × its radius): no room to rise.
+
+    Between frames, over all pairs of bodies and upright agents (bodies are few); distances by
+    libm's ``hypot``, as NumPy's."""
+    covered = np.zeros(pos_x.size, np.bool_)
+    for b in range(pos_x.size):
+        if not (lying[b] and active[b]):
+            continue
+        reach = footprint_factor * radius[b]
+        for j in range(pos_x.size):
+            if active[j] and not lying[j] and space[j] == space[b]:
+                if math.hypot(pos_x[j] - pos_x[b], pos_y[j] - pos_y[b]) < radius[j] + reach:
+                    covered[b] = True
+                    break
+    return covered

@@ -247,7 +247,7 @@ def smooth_forces(
     pos_x, pos_y, vel_x, vel_y, radius, mass, space, elevation, active, lying,
     cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y,
     walls, wall_space, wall_cell_start, wall_cell_ids,
-    space_link, params, dir_x, dir_y,
+    space_link, params, dir_x, dir_y, headway_time,
     out_fx, out_fy, stiff_partners, n_stiff, stiff_walls, n_stiff_walls, contact_rate, gap_ahead,
     status,
 ):
@@ -258,9 +258,12 @@ def smooth_forces(
     stiff contacts, from which the engine picks the sub-step. Agents with ``active`` False get
     zeros (they may still stand in the cell lists as partners).
 
-    Also writes ``gap_ahead`` (m): the free distance to the nearest body in the agent's path
-    (centres ahead along its desired direction, laterally closer than the sum of the radii),
-    surface to surface; +inf when nobody within the searched cells is in the way.
+    Also writes ``gap_ahead`` (m) for the agents that keep a headway (``headway_time`` > 0):
+    the free distance to the nearest body in the agent's path (centres ahead along its desired
+    direction, laterally closer than the sum of the radii), surface to surface; +inf when
+    nobody within the searched cells is in the way, and for agents that push (headway 0: the
+    gap is read only by the headway rule, kernels/steering.py, and looking for it costs a
+    quarter of the pass in a pushing crowd).
 
     Partners are read from copies of their positions, radii and spaces laid out in cell order
     (:func:`gather_by_cell`): the 3 × 3 block of cells around an agent is then three runs of
@@ -300,6 +303,7 @@ def smooth_forces(
         ex = dir_x[i]
         ey = dir_y[i]
         ahead = np.inf
+        looks_ahead = headway_time[i] > 0.0
         stiffness_sum = 0.0
         friction_sum = 0.0
         count = 0
@@ -321,7 +325,7 @@ def smooth_forces(
                 radii = ri + cell_radius[slot]
                 dist_sq = dx * dx + dy * dy
                 along = -(dx * ex + dy * ey)  # j's centre ahead of i along e_i
-                in_path = along > 0.0 and abs(dx * ey - dy * ex) < radii
+                in_path = looks_ahead and along > 0.0 and abs(dx * ey - dy * ex) < radii
                 if not in_path and _surely_beyond(dist_sq, cutoff + radii):
                     continue  # most candidates: no square root needed to know
                 if lying[i] or lying[cell_agents[slot]]:
@@ -364,7 +368,7 @@ def smooth_forces_pairwise(
     pos_x, pos_y, vel_x, vel_y, radius, mass, space, elevation, active, lying,
     cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y,
     walls, wall_space, wall_cell_start, wall_cell_ids,
-    space_link, params, dir_x, dir_y,
+    space_link, params, dir_x, dir_y, headway_time,
     out_fx, out_fy, stiff_partners, n_stiff, stiff_walls, n_stiff_walls, contact_rate, gap_ahead,
     status,
 ):
@@ -411,6 +415,7 @@ def smooth_forces_pairwise(
         si = cell_space[own]
         exi = dir_x[i]
         eyi = dir_y[i]
+        looks_i = headway_time[i] > 0.0
         c = agent_cell[i]
         cx = c % n_cells_x
         cy = c // n_cells_x
@@ -429,8 +434,9 @@ def smooth_forces_pairwise(
                 dist_sq = dx * dx + dy * dy
                 exj = dir_x[j]
                 eyj = dir_y[j]
-                j_in_path_of_i = -(dx * exi + dy * eyi) > 0.0 and abs(dx * eyi - dy * exi) < radii
-                i_in_path_of_j = dx * exj + dy * eyj > 0.0 and abs(dx * eyj - dy * exj) < radii
+                j_in_path_of_i = looks_i and -(dx * exi + dy * eyi) > 0.0 and abs(dx * eyi - dy * exi) < radii
+                i_in_path_of_j = (headway_time[j] > 0.0 and dx * exj + dy * eyj > 0.0
+                                  and abs(dx * eyj - dy * exj) < radii)
                 if not (j_in_path_of_i or i_in_path_of_j) and _surely_beyond(dist_sq, cutoff + radii):
                     continue
                 if lying[i] or lying[j]:
@@ -500,23 +506,6 @@ def driving_force(m, v0, tau, ex, ey, vx, vy):
     return m * (v0 * ex - vx) / tau, m * (v0 * ey - vy) / tau
 
 
-@njit(cache=True, inline="always")
-def _add_stiff_walls(i, fx, fy, radial, pos_x, pos_y, vel_x, vel_y, radius, dir_x, dir_y, walls, stiff_walls,
-                     n_stiff_walls, A, B, k, kappa):
-    """Agent i's force and compression sums with its stiff walls added, one wall at a time in
-    list order (the same additions in the same order in both contact sub-step kernels)."""
-    for p in range(n_stiff_walls[i]):
-        w = stiff_walls[i, p]
-        gx, gy, rad = wall_force(
-            pos_x[i], pos_y[i], vel_x[i], vel_y[i], radius[i],
-            walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3], dir_x[i], dir_y[i], A, B, k, kappa,
-        )
-        fx += gx
-        fy += gy
-        radial += rad
-    return fx, fy, radial
-
-
 @njit(cache=True, parallel=True)
 def stiff_accelerations(
     stiff_ids, pos_x, pos_y, vel_x, vel_y, radius, mass, desired_speed, relaxation_time,
@@ -552,8 +541,15 @@ def stiff_accelerations(
             fx += gx
             fy += gy
             radial += rad
-        fx, fy, radial = _add_stiff_walls(i, fx, fy, radial, pos_x, pos_y, vel_x, vel_y, radius, dir_x, dir_y,
-                                          walls, stiff_walls, n_stiff_walls, A, B, k, kappa)
+        for p in range(n_stiff_walls[i]):  # written out in both kernels: see stiff_pass
+            w = stiff_walls[i, p]
+            gx, gy, rad = wall_force(
+                pos_x[i], pos_y[i], vel_x[i], vel_y[i], radius[i],
+                walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3], dir_x[i], dir_y[i], A, B, k, kappa,
+            )
+            fx += gx
+            fy += gy
+            radial += rad
         acc_x[i] = fx / mass[i]
         acc_y[i] = fy / mass[i]
         radial_sum[i] += radial
@@ -580,35 +576,68 @@ def stiff_accelerations_pairwise(
     −0.0 (its sums start at +0.0). Pairs listed from one end only (the partner is not stiff,
     not active, or its list overflowed) are evaluated from that end, as before.
     """
+    mirror = mirror_plan(stiff_ids, stiff_partners, n_stiff, pos_x.size)
+    terms = np.empty((stiff_ids.size * MAX_STIFF_PARTNERS, 3))
+    stiff_pass(
+        mirror, terms, stiff_ids, pos_x, pos_y, vel_x, vel_y, radius, mass, desired_speed, relaxation_time,
+        dir_x, dir_y, smooth_fx, smooth_fy, stiff_partners, n_stiff, walls, stiff_walls, n_stiff_walls,
+        params, acc_x, acc_y, radial_sum, agent_id,
+    )
+
+
+@njit(cache=True)
+def mirror_plan(stiff_ids, stiff_partners, n_stiff, n_agents):
+    """Which stiff pairs :func:`stiff_pass` evaluates and which it takes negated.
+
+    mirror[s, p] is −1 where the s-th stiff agent (in ``stiff_ids`` order) evaluates the pair
+    with its p-th partner j; where j was visited earlier (at s') and lists i (at q), it is
+    s' × MAX_STIFF_PARTNERS + q, the row of the terms table where j left them. The lists do not
+    change within an outer step, so the contact sub-steps plan once (kernels/contact.py).
+    """
+    n = stiff_ids.size
+    visit_rank = np.zeros(n_agents, np.int64)  # 1 + visiting position; 0 for agents not visited
+    for s in range(n):
+        visit_rank[stiff_ids[s]] = s + 1
+    mirror = np.full((n, MAX_STIFF_PARTNERS), -1, np.int64)
+    for s in range(n):
+        i = stiff_ids[s]
+        for p in range(n_stiff[i]):
+            j = stiff_partners[i, p]
+            rank = visit_rank[j]
+            if 0 < rank <= s:  # j comes first: it evaluated the pair, if it lists i
+                for q in range(n_stiff[j]):
+                    if stiff_partners[j, q] == i:
+                        mirror[s, p] = (rank - 1) * MAX_STIFF_PARTNERS + q
+                        break
+    return mirror
+
+
+@njit(cache=True)
+def stiff_pass(
+    mirror, terms, stiff_ids, pos_x, pos_y, vel_x, vel_y, radius, mass, desired_speed, relaxation_time,
+    dir_x, dir_y, smooth_fx, smooth_fy, stiff_partners, n_stiff, walls, stiff_walls, n_stiff_walls,
+    params, acc_x, acc_y, radial_sum, agent_id,
+):
+    """One evaluation of :func:`stiff_accelerations_pairwise` following a :func:`mirror_plan`;
+    ``terms`` [stiff agents × MAX_STIFF_PARTNERS, 3] is work space."""
     A = params[P_A]
     B = params[P_B]
     k = params[P_K]
     kappa = params[P_KAPPA]
-    n = stiff_ids.size
-    # visit_rank[i]: 1 + position of agent i in the visiting order once visited, else 0
-    visit_rank = np.zeros(pos_x.size, np.int64)
-    # the terms each visited agent evaluated itself, by visiting position and list position
-    terms = np.empty((n, MAX_STIFF_PARTNERS, 3))
-    for s in range(n):
+    for s in range(stiff_ids.size):
         i = stiff_ids[s]
         fx, fy = driving_force(mass[i], desired_speed[i], relaxation_time[i], dir_x[i], dir_y[i], vel_x[i], vel_y[i])
         fx += smooth_fx[i]
         fy += smooth_fy[i]
         radial = 0.0
         for p in range(n_stiff[i]):
-            j = stiff_partners[i, p]
-            rank = visit_rank[j]
-            found = -1
-            if rank > 0:  # j came first: did it evaluate this pair?
-                for q in range(n_stiff[j]):
-                    if stiff_partners[j, q] == i:
-                        found = q
-                        break
-            if found >= 0:
-                gx = -terms[rank - 1, found, 0]
-                gy = -terms[rank - 1, found, 1]
-                rad = terms[rank - 1, found, 2]
+            m = mirror[s, p]
+            if m >= 0:
+                gx = -terms[m, 0]
+                gy = -terms[m, 1]
+                rad = terms[m, 2]
             else:
+                j = stiff_partners[i, p]
                 if agent_id is None:
                     id_i = i
                     id_j = j
@@ -619,15 +648,25 @@ def stiff_accelerations_pairwise(
                     pos_x[i], pos_y[i], vel_x[i], vel_y[i], radius[i],
                     pos_x[j], pos_y[j], vel_x[j], vel_y[j], radius[j], id_i, id_j, A, B, k, kappa,
                 )
-                terms[s, p, 0] = gx
-                terms[s, p, 1] = gy
-                terms[s, p, 2] = rad
+                own = s * MAX_STIFF_PARTNERS + p
+                terms[own, 0] = gx
+                terms[own, 1] = gy
+                terms[own, 2] = rad
             fx += gx
             fy += gy
             radial += rad
-        visit_rank[i] = s + 1
-        fx, fy, radial = _add_stiff_walls(i, fx, fy, radial, pos_x, pos_y, vel_x, vel_y, radius, dir_x, dir_y,
-                                          walls, stiff_walls, n_stiff_walls, A, B, k, kappa)
+        # The wall loop is written out here and in stiff_accelerations: as an inlined helper
+        # taking the arrays, numba updated a reference count per array and agent, which took
+        # half of this kernel's time (2.1 of 4.3 µs a call at the Los Olivos crush).
+        for p in range(n_stiff_walls[i]):
+            w = stiff_walls[i, p]
+            gx, gy, rad = wall_force(
+                pos_x[i], pos_y[i], vel_x[i], vel_y[i], radius[i],
+                walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3], dir_x[i], dir_y[i], A, B, k, kappa,
+            )
+            fx += gx
+            fy += gy
+            radial += rad
         acc_x[i] = fx / mass[i]
         acc_y[i] = fy / mass[i]
         radial_sum[i] += radial

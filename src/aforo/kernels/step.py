@@ -41,8 +41,8 @@ from aforo.kernels.constraints import (
     guard_non_finite,
     update_elevation,
 )
+from aforo.kernels.contact import contact_substeps
 from aforo.kernels.doors import (
-    add_leaf_contacts,
     advance_leaves,
     enforce_leaves,
     find_leaf_contacts,
@@ -68,7 +68,6 @@ from aforo.kernels.social_force import (
     kick_drift,
     smooth_forces,
     split_stiff,
-    stiff_accelerations,
     substep_count,
 )
 
@@ -129,7 +128,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
         smooth_forces(
             pos_x, pos_y, vel_x, vel_y, radius, mass, space, elevation, active, lying,
             cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y,
-            walls, wall_space, wall_cell_start, wall_cell_ids, space_link, params, dir_x, dir_y,
+            walls, wall_space, wall_cell_start, wall_cell_ids, space_link, params, dir_x, dir_y, headway_time,
             smooth_fx, smooth_fy, stiff_partners, n_stiff, stiff_walls, n_stiff_walls, contact_rate,
             gap_ahead, status,
         )
@@ -162,24 +161,12 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
         h = dt / max(n_sub, 1)
         for i in range(pos_x.size):
             radial_sum[i] = 0.0
-        for _ in range(n_sub):
-            stiff_accelerations(
-                stiff_ids, pos_x, pos_y, vel_x, vel_y, radius, mass, speed_now, relaxation_time,
-                dir_x, dir_y, smooth_fx, smooth_fy, stiff_partners, n_stiff, walls, stiff_walls,
-                n_stiff_walls, params, acc_x, acc_y, radial_sum, agent_id,
-            )
-            add_leaf_contacts(
-                stiff_ids, pos_x, pos_y, vel_x, vel_y, radius, mass, stiff_leaves, n_stiff_leaves,
-                leaf_hinge_x, leaf_hinge_y, leaf_sign, leaf_omega, leaf_segment, params[P_K],
-                params[P_KAPPA], acc_x, acc_y, radial_sum, agent_leaf_torque, agent_leaf_force,
-            )
-            kick_drift(stiff_ids, pos_x, pos_y, vel_x, vel_y, acc_x, acc_y, h)
-            advance_leaves(
-                stiff_ids, stiff_leaves, n_stiff_leaves, agent_leaf_torque, agent_leaf_force,
-                leaf_length, leaf_max, leaf_inertia, leaf_mode, leaf_handle_torque, leaf_angle,
-                leaf_omega, leaf_torque, leaf_force_sum, leaf_closing_sum, h, agent_id,
-            )
-            update_leaf_segments(leaf_hinge_x, leaf_hinge_y, leaf_length, leaf_base, leaf_sign, leaf_angle, leaf_segment)
+        contact_substeps(
+            n_sub, h, stiff_ids, pos_x, pos_y, vel_x, vel_y, radius, mass, speed_now, relaxation_time,
+            dir_x, dir_y, smooth_fx, smooth_fy, stiff_partners, n_stiff, walls, stiff_walls, n_stiff_walls,
+            params, acc_x, acc_y, radial_sum, agent_id, stiff_leaves, n_stiff_leaves, agent_leaf_torque,
+            agent_leaf_force, leaves,
+        )
         if n_sub == 0 and leaf_angle.size > 0:  # nobody touches a leaf: they swing on their own
             advance_leaves(
                 stiff_ids, stiff_leaves, n_stiff_leaves, agent_leaf_torque, agent_leaf_force,

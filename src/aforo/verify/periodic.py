@@ -227,7 +227,7 @@ class PeriodicCorridor:
                 b["x"], b["y"], b["vx"], b["vy"], b["r"], b["m"], b["space"], b["elevation"], real, b["lying"],
                 cell_start, cell_agents, agent_cell, self.n_cx, self.n_cy,
                 self.walls, self.wall_space, self.wall_start, self.wall_ids, self.space_link, self.params,
-                b["dir_x"], b["dir_y"], b["fx"], b["fy"], b["partners"], b["n_stiff"], b["walls"],
+                b["dir_x"], b["dir_y"], b["headway"], b["fx"], b["fy"], b["partners"], b["n_stiff"], b["walls"],
                 b["n_walls"], b["rate"], b["gap"], b["status"],
             )
             b["steer"][:n] = c.steer_choice
