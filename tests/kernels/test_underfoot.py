@@ -63,30 +63,55 @@ def test_nobody_lying_changes_nothing():
     assert np.all(speed == 1.2)
 
 
-def _stood_on_numpy(pos_x, pos_y, radius, space, active, lying, footprint_factor):
-    """The rule as first written in NumPy (hazards/floor.py before it was compiled)."""
+LINK = np.array([[True, True], [True, True]])  # the two spaces of _crowd joined by a portal
+MAX_DZ = 0.5
+
+
+def _stood_on_numpy(pos_x, pos_y, radius, space, elevation, active, lying, link, max_dz, footprint_factor):
+    """The rule in NumPy (as first written in hazards/floor.py, with joined spaces added)."""
     bodies = np.flatnonzero(active & lying)
     covered = np.zeros(pos_x.size, dtype=bool)
     upright = np.flatnonzero(active & ~lying)
     for b in bodies:
-        near = upright[space[upright] == space[b]]
+        joined = (space[upright] == space[b]) | (link[space[b], space[upright]]
+                                                 & (np.abs(elevation[upright] - elevation[b]) <= max_dz))
+        near = upright[joined]
         reach = radius[near] + footprint_factor * radius[b]
         covered[b] = bool(np.any(np.hypot(pos_x[near] - pos_x[b], pos_y[near] - pos_y[b]) < reach))
     return covered
+
+
+def _elevation(seed, n):
+    return np.random.default_rng(seed + 1).choice([0.0, 0.3, 2.0], n)  # joined, or a storey apart
 
 
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(0, 60), lying_share=st.floats(0.0, 1.0))
 def test_stood_on_kernel_is_the_numpy_rule(seed, n, lying_share):
     x, y, r, _, space, active, lying, _ = _crowd(seed, n, lying_share)
-    expected = _stood_on_numpy(x, y, r, space, active, lying, FOOT)
-    got = stood_on(x, y, r, space, active, lying, FOOT)
+    z = _elevation(seed, n)
+    expected = _stood_on_numpy(x, y, r, space, z, active, lying, LINK, MAX_DZ, FOOT)
+    got = stood_on(x, y, r, space, z, active, lying, LINK, MAX_DZ, FOOT)
     np.testing.assert_array_equal(got, expected)
 
 
 def test_stood_on_kernel_finds_covered_and_free_bodies():
     # the twin comparison above must not pass on all-False answers: a fixed crowd with both
     x, y, r, _, space, active, lying, _ = _crowd(3, 60, 0.3)
-    got = stood_on(x, y, r, space, active, lying, FOOT)
+    z = _elevation(3, 60)
+    got = stood_on(x, y, r, space, z, active, lying, LINK, MAX_DZ, FOOT)
     assert got.any() and (active & lying & ~got).any()
-    np.testing.assert_array_equal(got, _stood_on_numpy(x, y, r, space, active, lying, FOOT))
+    np.testing.assert_array_equal(got, _stood_on_numpy(x, y, r, space, z, active, lying, LINK, MAX_DZ, FOOT))
+
+
+def test_a_walker_across_a_portal_keeps_a_body_down():
+    # a body at the foot of a stair (space 0) and a walker on the stair side of the portal
+    # (space 1, joined, 0.2 m higher) standing over it: the body must not rise under the walker,
+    # whom it would press on once up (the forces act across joined spaces at nearly one height)
+    x, y, r = np.array([0.0, 0.3]), np.zeros(2), np.full(2, 0.22)
+    space, active, lying = np.array([0, 1]), np.ones(2, bool), np.array([True, False])
+    assert stood_on(x, y, r, space, np.array([0.0, 0.2]), active, lying, LINK, MAX_DZ, FOOT)[0]
+    # a storey apart, or in spaces not joined, the walker is not on it
+    assert not stood_on(x, y, r, space, np.array([0.0, 2.0]), active, lying, LINK, MAX_DZ, FOOT)[0]
+    apart = np.array([[True, False], [False, True]])
+    assert not stood_on(x, y, r, space, np.array([0.0, 0.2]), active, lying, apart, MAX_DZ, FOOT)[0]

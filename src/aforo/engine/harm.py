@@ -28,6 +28,7 @@ from aforo.hazards.injury import (
     FallModel,
 )
 from aforo.hazards.settings import HarmParameters
+from aforo.kernels.social_force import P_MAX_DZ
 
 STATE_NAMES = {INJURED: "injured", UNCONSCIOUS: "unconscious", DEAD: "dead"}
 CAUSE_CS = "CS gas"
@@ -65,8 +66,8 @@ class Harm:
         if sim.air is not None:
             down = down | sim.air.exposure.incapacitated_fed  # FED ≥ 1: overcome by fire gases
         # nobody gets up from under someone standing on them
-        covered = stood_on(st.pos_x, st.pos_y, st.radius, st.space, st.active, st.lying,
-                           self.floor.params.footprint_factor)
+        covered = stood_on(st.pos_x, st.pos_y, st.radius, st.space, st.elevation, st.active, st.lying,
+                           sim.venue.space_link, sim.params[P_MAX_DZ], self.floor.params.footprint_factor)
         fell, _ = self.falls.update(interval_s, load, sim.time_s, cannot_rise=down | covered)
         self.falls_total += int(len(fell))
         st.limp[:] = self.falls.fallen | down

@@ -124,8 +124,11 @@ class BodiesOnFloor:
         return np.flatnonzero(down)
 
 
-def stood_on(pos_x, pos_y, radius, space, active, lying, footprint_factor: float) -> np.ndarray:
-    """Per agent: True for a lying body with an upright agent's disc over its footprint (no
-    room to rise). Compiled (kernels/floor.py): it runs every frame while bodies lie."""
+def stood_on(pos_x, pos_y, radius, space, elevation, active, lying, space_link, max_dz: float,
+             footprint_factor: float) -> np.ndarray:
+    """Per agent: True for a lying body with an upright agent's disc over its footprint, in its
+    space or a joined one at nearly its height (no room to rise). Compiled (kernels/floor.py):
+    it runs every frame while bodies lie."""
     return _stood_on(np.asarray(pos_x, np.float64), np.asarray(pos_y, np.float64), np.asarray(radius, np.float64),
-                     np.asarray(space), np.asarray(active, bool), np.asarray(lying, bool), float(footprint_factor))
+                     np.asarray(space), np.asarray(elevation, np.float64), np.asarray(active, bool),
+                     np.asarray(lying, bool), np.asarray(space_link, bool), float(max_dz), float(footprint_factor))
