@@ -56,12 +56,17 @@ def test_stood_on_sees_upright_discs_over_lying_bodies_in_the_same_space():
     active = np.array([True, True, True, True, True])
     lying = np.array([True, False, True, False, False])
     link, z = np.eye(2, dtype=bool), np.zeros(5)  # spaces 0 and 1 not joined
-    covered = stood_on(x, y, r, space, z, active, lying, link, 0.5, 2.0)
+    down = np.full(5, 1.0)
+    covered = stood_on(x, y, r, space, z, active, lying, down, link, 0.5, 2.0)
     # body 0: agent 1 overlaps its footprint (0.60 < 0.22 + 2 × 0.22); body 2: agent 3 is in
     # another space, agent 4 on it
     assert covered.tolist() == [True, False, True, False, False]
-    lying[4] = True  # lying bodies do not cover each other
-    assert stood_on(x, y, r, space, z, active, lying, link, 0.5, 2.0).tolist() == [True, False, False, False, False]
+    # a lying body on a lying body: the one that went down later (on a tie the higher index)
+    # lies on top and keeps the other down; it may rise itself
+    lying[4] = True
+    assert stood_on(x, y, r, space, z, active, lying, down, link, 0.5, 2.0).tolist() == [True, False, True, False, False]
+    down[4] = 0.5  # body 4 went down first: body 2 is on top
+    assert stood_on(x, y, r, space, z, active, lying, down, link, 0.5, 2.0).tolist() == [True, False, False, False, True]
 
 
 @pytest.mark.parametrize("name, value", [("hold_friction", -0.1), ("topple_s", float("nan")),

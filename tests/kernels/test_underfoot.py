@@ -67,17 +67,19 @@ LINK = np.array([[True, True], [True, True]])  # the two spaces of _crowd joined
 MAX_DZ = 0.5
 
 
-def _stood_on_numpy(pos_x, pos_y, radius, space, elevation, active, lying, link, max_dz, footprint_factor):
-    """The rule in NumPy (as first written in hazards/floor.py, with joined spaces added)."""
-    bodies = np.flatnonzero(active & lying)
+def _stood_on_numpy(pos_x, pos_y, radius, space, elevation, active, lying, down_s, link, max_dz, footprint_factor):
+    """The rule in NumPy (as first written in hazards/floor.py, with joined spaces and bodies
+    on top added)."""
     covered = np.zeros(pos_x.size, dtype=bool)
-    upright = np.flatnonzero(active & ~lying)
-    for b in bodies:
-        joined = (space[upright] == space[b]) | (link[space[b], space[upright]]
-                                                 & (np.abs(elevation[upright] - elevation[b]) <= max_dz))
-        near = upright[joined]
-        reach = radius[near] + footprint_factor * radius[b]
-        covered[b] = bool(np.any(np.hypot(pos_x[near] - pos_x[b], pos_y[near] - pos_y[b]) < reach))
+    others = np.arange(pos_x.size)
+    for b in np.flatnonzero(active & lying):
+        joined = active & (others != b) & ((space == space[b]) | (link[space[b], space]
+                                                                   & (np.abs(elevation - elevation[b]) <= max_dz)))
+        distance = np.hypot(pos_x - pos_x[b], pos_y - pos_y[b])
+        upright = joined & ~lying & (distance < radius + footprint_factor * radius[b])
+        later = (down_s > down_s[b]) | ((down_s == down_s[b]) & (others > b))
+        on_top = joined & lying & later & (distance < radius + radius[b])
+        covered[b] = bool(upright.any() or on_top.any())
     return covered
 
 
@@ -85,23 +87,27 @@ def _elevation(seed, n):
     return np.random.default_rng(seed + 1).choice([0.0, 0.3, 2.0], n)  # joined, or a storey apart
 
 
+def _down_s(seed, n):
+    return np.random.default_rng(seed + 2).choice([10.0, 10.5, 11.0], n)  # frames, with ties
+
+
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(0, 60), lying_share=st.floats(0.0, 1.0))
 def test_stood_on_kernel_is_the_numpy_rule(seed, n, lying_share):
     x, y, r, _, space, active, lying, _ = _crowd(seed, n, lying_share)
-    z = _elevation(seed, n)
-    expected = _stood_on_numpy(x, y, r, space, z, active, lying, LINK, MAX_DZ, FOOT)
-    got = stood_on(x, y, r, space, z, active, lying, LINK, MAX_DZ, FOOT)
+    z, down = _elevation(seed, n), _down_s(seed, n)
+    expected = _stood_on_numpy(x, y, r, space, z, active, lying, down, LINK, MAX_DZ, FOOT)
+    got = stood_on(x, y, r, space, z, active, lying, down, LINK, MAX_DZ, FOOT)
     np.testing.assert_array_equal(got, expected)
 
 
 def test_stood_on_kernel_finds_covered_and_free_bodies():
     # the twin comparison above must not pass on all-False answers: a fixed crowd with both
     x, y, r, _, space, active, lying, _ = _crowd(3, 60, 0.3)
-    z = _elevation(3, 60)
-    got = stood_on(x, y, r, space, z, active, lying, LINK, MAX_DZ, FOOT)
+    z, down = _elevation(3, 60), _down_s(3, 60)
+    got = stood_on(x, y, r, space, z, active, lying, down, LINK, MAX_DZ, FOOT)
     assert got.any() and (active & lying & ~got).any()
-    np.testing.assert_array_equal(got, _stood_on_numpy(x, y, r, space, z, active, lying, LINK, MAX_DZ, FOOT))
+    np.testing.assert_array_equal(got, _stood_on_numpy(x, y, r, space, z, active, lying, down, LINK, MAX_DZ, FOOT))
 
 
 def test_a_walker_across_a_portal_keeps_a_body_down():
@@ -110,8 +116,22 @@ def test_a_walker_across_a_portal_keeps_a_body_down():
     # whom it would press on once up (the forces act across joined spaces at nearly one height)
     x, y, r = np.array([0.0, 0.3]), np.zeros(2), np.full(2, 0.22)
     space, active, lying = np.array([0, 1]), np.ones(2, bool), np.array([True, False])
-    assert stood_on(x, y, r, space, np.array([0.0, 0.2]), active, lying, LINK, MAX_DZ, FOOT)[0]
+    down = np.array([5.0, np.nan])
+    assert stood_on(x, y, r, space, np.array([0.0, 0.2]), active, lying, down, LINK, MAX_DZ, FOOT)[0]
     # a storey apart, or in spaces not joined, the walker is not on it
-    assert not stood_on(x, y, r, space, np.array([0.0, 2.0]), active, lying, LINK, MAX_DZ, FOOT)[0]
+    assert not stood_on(x, y, r, space, np.array([0.0, 2.0]), active, lying, down, LINK, MAX_DZ, FOOT)[0]
     apart = np.array([[True, False], [False, True]])
-    assert not stood_on(x, y, r, space, np.array([0.0, 0.2]), active, lying, apart, MAX_DZ, FOOT)[0]
+    assert not stood_on(x, y, r, space, np.array([0.0, 0.2]), active, lying, down, apart, MAX_DZ, FOOT)[0]
+
+
+def test_only_the_top_of_a_pile_of_bodies_may_rise():
+    # three bodies on one spot (lying bodies exert no force on each other): rising together they
+    # would stand inside each other. The one that went down last is on top; on a tie the higher
+    # index. A fourth body beside the pile, not touching it, is free.
+    x, y = np.array([0.0, 0.001, 0.002, 1.0]), np.zeros(4)
+    r, space, z = np.full(4, 0.22), np.zeros(4, np.int64), np.zeros(4)
+    active, lying = np.ones(4, bool), np.ones(4, bool)
+    got = stood_on(x, y, r, space, z, active, lying, np.array([3.0, 9.0, 6.0, 1.0]), LINK, MAX_DZ, FOOT)
+    assert got.tolist() == [True, False, True, False]
+    got = stood_on(x, y, r, space, z, active, lying, np.array([4.0, 4.0, 4.0, 4.0]), LINK, MAX_DZ, FOOT)
+    assert got.tolist() == [True, True, False, False]

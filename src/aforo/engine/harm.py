@@ -67,7 +67,8 @@ class Harm:
             down = down | sim.air.exposure.incapacitated_fed  # FED ≥ 1: overcome by fire gases
         # nobody gets up from under someone standing on them
         covered = stood_on(st.pos_x, st.pos_y, st.radius, st.space, st.elevation, st.active, st.lying,
-                           sim.venue.space_link, sim.params[P_MAX_DZ], self.floor.params.footprint_factor)
+                           self.floor.time_lying_s, sim.venue.space_link, sim.params[P_MAX_DZ],
+                           self.floor.params.footprint_factor)
         fell, _ = self.falls.update(interval_s, load, sim.time_s, cannot_rise=down | covered)
         self.falls_total += int(len(fell))
         st.limp[:] = self.falls.fallen | down

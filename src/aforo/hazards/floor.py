@@ -124,11 +124,13 @@ class BodiesOnFloor:
         return np.flatnonzero(down)
 
 
-def stood_on(pos_x, pos_y, radius, space, elevation, active, lying, space_link, max_dz: float,
+def stood_on(pos_x, pos_y, radius, space, elevation, active, lying, time_lying_s, space_link, max_dz: float,
              footprint_factor: float) -> np.ndarray:
-    """Per agent: True for a lying body with an upright agent's disc over its footprint, in its
-    space or a joined one at nearly its height (no room to rise). Compiled (kernels/floor.py):
-    it runs every frame while bodies lie."""
+    """Per agent: True for a lying body with no room to rise: an upright agent's disc over its
+    footprint, or a body that went down after it lying on its standing disc, in its space or a
+    joined one at nearly its height. Compiled (kernels/floor.py): it runs every frame while
+    bodies lie."""
     return _stood_on(np.asarray(pos_x, np.float64), np.asarray(pos_y, np.float64), np.asarray(radius, np.float64),
                      np.asarray(space), np.asarray(elevation, np.float64), np.asarray(active, bool),
-                     np.asarray(lying, bool), np.asarray(space_link, bool), float(max_dz), float(footprint_factor))
+                     np.asarray(lying, bool), np.asarray(time_lying_s, np.float64), np.asarray(space_link, bool),
+                     float(max_dz), float(footprint_factor))

@@ -86,29 +86,40 @@ def _underfoot(pos_x, pos_y, radius, mass, space, active, lying, cell_start, cel
 
 
 @njit(cache=True)
-def stood_on(pos_x, pos_y, radius, space, elevation, active, lying, space_link, max_dz, footprint_factor):
-    """Per agent: True for an active lying body with an upright active agent whose disc reaches
-    over its footprint (``footprint_factor`` × its radius): no room to rise.
+def stood_on(pos_x, pos_y, radius, space, elevation, active, lying, time_lying_s, space_link, max_dz,
+             footprint_factor):
+    """Per agent: True for an active lying body with no room to rise: an upright active agent's
+    disc reaches over its footprint (``footprint_factor`` × its radius), or a body that went
+    down after it (``time_lying_s``; the higher index on a tie) lies on its standing disc.
 
-    An upright agent counts wherever it would press on the body once risen: in the body's
-    space, or in a joined space at nearly the same height (the rule of the force pass,
-    ``may_interact``). Counting the body's space only let a body at the foot of a stair rise
-    under a walker standing on the stair side of the portal, and the risen pair, overlapping
-    by most of a body, threw the body 16 m in half a second (a 15 kN contact).
+    Others count wherever they would press on the body once risen: in the body's space, or in
+    a joined space at nearly the same height (the rule of the force pass, ``may_interact``).
+    Lying bodies exert no force on each other, so they can come to lie inside one another.
+    Two cases went wrong before this rule:
+    - A pile that rose together stood inside itself. Five bodies lay on one spot at a stair
+      foot; three rose in one frame, and the repulsion, about 500 kN at full overlap, threw
+      two of them 16 m.
+    - A body at a portal rose under a walker standing on the other side.
+    Now only the top of a pile gets up, and the next one after it has stepped off.
 
-    Between frames, over all pairs of bodies and upright agents (bodies are few); distances by
+    Between frames, over all pairs of bodies and other agents (bodies are few); distances by
     libm's ``hypot``, as NumPy's."""
     covered = np.zeros(pos_x.size, np.bool_)
     for b in range(pos_x.size):
         if not (lying[b] and active[b]):
             continue
-        reach = footprint_factor * radius[b]
         for j in range(pos_x.size):
-            if not active[j] or lying[j]:
+            if j == b or not active[j]:
                 continue
             if not may_interact(space[b], space[j], elevation[b], elevation[j], space_link, max_dz):
                 continue
-            if math.hypot(pos_x[j] - pos_x[b], pos_y[j] - pos_y[b]) < radius[j] + reach:
+            if lying[j]:  # on top of b if it went down later
+                on_top = time_lying_s[j] > time_lying_s[b] or (time_lying_s[j] == time_lying_s[b] and j > b)
+                reach = radius[j] + radius[b]
+            else:
+                on_top = True
+                reach = radius[j] + footprint_factor * radius[b]
+            if on_top and math.hypot(pos_x[j] - pos_x[b], pos_y[j] - pos_y[b]) < reach:
                 covered[b] = True
                 break
     return covered
