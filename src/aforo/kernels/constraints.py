@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from numba import njit, prange
 
 from aforo.kernels.geometry import box_apart_from_segment, closest_point_on_segment, segments_cross, side_of_line

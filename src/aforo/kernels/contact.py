@@ -44,9 +44,6 @@ def contact_substeps(
     ``leaves`` is the leaf tuple (aforo.venue.doors); ``radial_sum`` gains each stiff agent's
     body compression force (N) at every sub-step.
     """
-    (leaf_hinge_x, leaf_hinge_y, leaf_length, leaf_base, leaf_sign, leaf_max, leaf_inertia,
-     leaf_space, leaf_mode, leaf_handle_force, leaf_frame, leaf_angle, leaf_omega, leaf_segment,
-     leaf_torque, leaf_force_sum, leaf_closing_sum, leaf_handle_torque) = leaves
     for _ in range(n_sub):
         stiff_accelerations(
             stiff_ids, pos_x, pos_y, vel_x, vel_y, radius, mass, desired_speed, relaxation_time,

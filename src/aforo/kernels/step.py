@@ -29,7 +29,6 @@ give the same bits (docs/performance.md).
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from aforo.kernels.cells import build_agent_cells
@@ -56,7 +55,6 @@ from aforo.kernels.social_force import (
     P_BODY_FOOTPRINT,
     P_CLEARANCE,
     P_K,
-    P_KAPPA,
     P_MARGIN,
     P_MAX_DZ,
     P_SPEED_OVER_BODY,
