@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import naive
 from aforo.kernels.cells import build_agent_cells, build_wall_cells
+from aforo.kernels.pair_list import new_pair_cache
 from aforo.kernels.social_force import (
     MAX_STIFF_PARTNERS,
     MAX_STIFF_WALLS,
@@ -111,7 +112,7 @@ def _smooth_inputs(seed, n=120, size=6.0, listed_only=False):
     headway = np.where(rng.random(n) < 0.7, 0.5, 0.0)  # who keeps a headway looks for the gap ahead
     inputs = (pos[:, 0].copy(), pos[:, 1].copy(), rng.normal(0, 0.5, n), rng.normal(0, 0.5, n), radius,
               np.full(n, 80.0), space, elevation, active, lying, cs, ca, ac, ncx, ncy, walls, wall_space, ws, wi,
-              link, params(), np.cos(angle), np.sin(angle), headway)
+              link, params(), np.cos(angle), np.sin(angle), headway, new_pair_cache(n))
     outputs = (np.zeros(n), np.zeros(n), np.zeros((n, MAX_STIFF_PARTNERS), np.int64), np.zeros(n, np.int64),
                np.zeros((n, MAX_STIFF_WALLS), np.int64), np.zeros(n, np.int64), np.zeros(n), np.zeros(n),
                np.zeros(n, np.int64))
@@ -123,7 +124,7 @@ def test_smooth_forces_match_all_pairs_reference(seed):
     inputs, outputs = _smooth_inputs(seed)
     smooth_forces(*inputs, *outputs)
     pos_x, pos_y, _, _, radius, _, space, elevation, active, lying, *_, walls, wall_space, _, _, link, p, ex, ey, \
-        headway = inputs
+        headway, _ = inputs
     fx, fy, partners, n_stiff, wall_list, n_walls, rate, gap_ahead, status = outputs
     n = pos_x.size
     pos = np.column_stack([pos_x, pos_y])
@@ -238,7 +239,7 @@ def _stiff_inputs(seed, n, listed_only=False, coincident=0, permuted=False):
     fx, fy, partners, n_stiff, wall_list, n_walls, rate, _, _ = outputs
     stiff_ids, _, _ = split_stiff(active, n_stiff, n_walls, np.zeros(n, np.int64), rate)
     rng = np.random.default_rng(seed + 100)
-    ex, ey = inputs[-3], inputs[-2]
+    ex, ey = inputs[-4], inputs[-3]
     walls = inputs[15]
     agent_id = rng.permutation(n) if permuted else None
     args = (stiff_ids, pos_x, pos_y, vel_x, vel_y, radius, mass, rng.uniform(0.8, 1.6, n), rng.uniform(0.3, 0.6, n),

@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 from aforo.kernels.geometry import box_apart_from_segment, closest_point_on_segment, projects_inside
+from aforo.kernels.pair_list import list_pairs, pair_cache_holds
 from aforo.kernels.serial import use_as_serial_twin
 
 # Layout of the float64 parameter vector passed to kernels (see aforo.physics.parameters).
@@ -247,7 +248,7 @@ def smooth_forces(
     pos_x, pos_y, vel_x, vel_y, radius, mass, space, elevation, active, lying,
     cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y,
     walls, wall_space, wall_cell_start, wall_cell_ids,
-    space_link, params, dir_x, dir_y, headway_time,
+    space_link, params, dir_x, dir_y, headway_time, pair_cache,
     out_fx, out_fy, stiff_partners, n_stiff, stiff_walls, n_stiff_walls, contact_rate, gap_ahead,
     status,
 ):
@@ -270,6 +271,8 @@ def smooth_forces(
     consecutive entries instead of ~30 scattered agents, which matters once the arrays outgrow
     the caches (agents are stored in spawn order, random in space). Partners are visited in
     the same order as through ``cell_agents``, so the sums are the same, bit for bit.
+
+    ``pair_cache`` (kernels/pair_list.py) is the serial twin's; this kernel reads the cells.
     """
     n_listed = cell_agents.size
     cell_x = np.empty(n_listed)
@@ -368,7 +371,7 @@ def smooth_forces_pairwise(
     pos_x, pos_y, vel_x, vel_y, radius, mass, space, elevation, active, lying,
     cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y,
     walls, wall_space, wall_cell_start, wall_cell_ids,
-    space_link, params, dir_x, dir_y, headway_time,
+    space_link, params, dir_x, dir_y, headway_time, pair_cache,
     out_fx, out_fy, stiff_partners, n_stiff, stiff_walls, n_stiff_walls, contact_rate, gap_ahead,
     status,
 ):
@@ -383,6 +386,14 @@ def smooth_forces_pairwise(
     parallel kernel builds it. The terms themselves are equal and opposite to the last bit
     (the gap is dist − (r_i + r_j) from either end, and −(a·(−d))/s is exactly a·d/s), so the
     results are those of the parallel kernel, bit for bit (tests/kernels/test_social_force.py).
+
+    The candidates are read from a pair list (``pair_cache``, :func:`new_pair_cache`) instead of
+    the cells: each agent's later partners in its block that were within reach plus a skin
+    when the list was made, in block order. While no agent has changed cell or moved half a
+    skin since, the list holds every pair the cells would give that can act, in the same
+    order, so the sums are the same bits; it is made again when one has, and at the start of
+    every call of the pipeline (:func:`invalidate_pair_cache`). In a standing crush it lasts
+    for thousands of steps, and a pass reads a third of the candidates (docs/performance.md).
     """
     n_listed = cell_agents.size
     cell_x = np.empty(n_listed)
@@ -406,24 +417,28 @@ def smooth_forces_pairwise(
     for i in range(pos_x.size):
         n_stiff[i] = 0
         contact_rate[i] = 0.0
-    for own in range(n_listed):
-        # Agents listed but not active (partners only) still give their pairs to the others.
-        i = cell_agents[own]
-        xi = cell_x[own]
-        yi = cell_y[own]
-        ri = cell_radius[own]
-        si = cell_space[own]
-        exi = dir_x[i]
-        eyi = dir_y[i]
-        looks_i = headway_time[i] > 0.0
-        c = agent_cell[i]
-        cx = c % n_cells_x
-        cy = c // n_cells_x
-        x_first = max(cx - 1, 0)
-        x_end = min(cx + 2, n_cells_x)
-        for row in range(max(cy - 1, 0), min(cy + 2, n_cells_y)):
-            first = max(cell_start[row * n_cells_x + x_first], own + 1)  # later partners only
-            for slot in range(first, cell_start[row * n_cells_x + x_end]):
+    cached_agent, cached_cell, cached_x, cached_y, pair_start, pair_slot, cache_state = pair_cache
+    reuse = pair_cache_holds(cache_state, cell_agents, agent_cell, cell_x, cell_y, cached_agent, cached_cell,
+                             cached_x, cached_y)
+    chunk_first = 0
+    while chunk_first < n_listed:
+        # one pass when the list holds or fits; a list too long for the cache is made in chunks
+        chunk_end = n_listed if reuse else list_pairs(
+            chunk_first, cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y, cell_x, cell_y, cell_radius,
+            headway_time, lying, cutoff, pair_cache,
+        )
+        for own in range(chunk_first, chunk_end):
+            # Agents listed but not active (partners only) still give their pairs to the others.
+            i = cell_agents[own]
+            xi = cell_x[own]
+            yi = cell_y[own]
+            ri = cell_radius[own]
+            si = cell_space[own]
+            exi = dir_x[i]
+            eyi = dir_y[i]
+            looks_i = headway_time[i] > 0.0
+            for pair in range(pair_start[own - chunk_first], pair_start[own - chunk_first + 1]):
+                slot = pair_slot[pair]
                 sj = cell_space[slot]
                 j = cell_agents[slot]
                 if sj != si and not may_interact(si, sj, elevation[i], elevation[j], space_link, max_dz):
@@ -467,6 +482,7 @@ def smooth_forces_pairwise(
                 sum_fy[own] += push_y
                 sum_fx[slot] -= push_x
                 sum_fy[slot] -= push_y
+        chunk_first = chunk_end
     # the sums are complete (no agent visited later has a pair with an earlier one): hand them
     # from slots to agents, for the walls to be added after the partners, as in smooth_forces
     stiffness_sums = np.zeros(pos_x.size)

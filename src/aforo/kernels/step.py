@@ -49,6 +49,7 @@ from aforo.kernels.doors import (
     update_leaf_segments,
 )
 from aforo.kernels.floor import slow_over_bodies, weight_on_bodies
+from aforo.kernels.pair_list import invalidate_pair_cache
 from aforo.kernels.serial import serial_twin
 from aforo.kernels.steering import DECISION_INTERVAL_S, orderly_steering
 from aforo.kernels.social_force import (
@@ -92,7 +93,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
      x_min, y_min, cell_size, n_cells_x, n_cells_y) = venue
     (old_x, old_y, smooth_fx, smooth_fy, stiff_partners, n_stiff, stiff_walls, n_stiff_walls,
      contact_rate, acc_x, acc_y, radial_sum, speed_now, gap_ahead, stiff_leaves, n_stiff_leaves,
-     agent_leaf_torque, agent_leaf_force) = scratch
+     agent_leaf_torque, agent_leaf_force, pair_cache) = scratch
     (leaf_hinge_x, leaf_hinge_y, leaf_length, leaf_base, leaf_sign, leaf_max, leaf_inertia,
      leaf_space, leaf_mode, leaf_handle_force, leaf_frame, leaf_angle, leaf_omega, leaf_segment,
      leaf_torque, leaf_force_sum, leaf_closing_sum, leaf_handle_torque) = leaves
@@ -101,6 +102,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
     total_substeps = 0
     most_substeps = 0
     decide_steps = max(1, int(round(DECISION_INTERVAL_S / dt)))
+    invalidate_pair_cache(pair_cache)  # agents renumbered, headways and bodies changed since the last call
     for step in range(n_steps):
         old_x[:] = pos_x
         old_y[:] = pos_y
@@ -127,7 +129,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
             pos_x, pos_y, vel_x, vel_y, radius, mass, space, elevation, active, lying,
             cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y,
             walls, wall_space, wall_cell_start, wall_cell_ids, space_link, params, dir_x, dir_y, headway_time,
-            smooth_fx, smooth_fy, stiff_partners, n_stiff, stiff_walls, n_stiff_walls, contact_rate,
+            pair_cache, smooth_fx, smooth_fy, stiff_partners, n_stiff, stiff_walls, n_stiff_walls, contact_rate,
             gap_ahead, status,
         )
         orderly_steering(

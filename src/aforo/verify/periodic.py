@@ -25,6 +25,7 @@ import numpy as np
 from aforo.engine.state import kernel_parameters
 from aforo.kernels.cells import build_agent_cells, build_wall_cells
 from aforo.kernels.constraints import enforce_walls, guard_non_finite
+from aforo.kernels.pair_list import new_pair_cache
 from aforo.kernels.social_force import (
     MAX_STIFF_PARTNERS,
     MAX_STIFF_WALLS,
@@ -164,6 +165,7 @@ class PeriodicCorridor:
         self.wall_start, self.wall_ids = build_wall_cells(self.walls, self.x_min, self.y_min, self.cell_m,
                                                           self.n_cx, self.n_cy)
         self.space_link = np.ones((1, 1), dtype=np.bool_)
+        self.pair_cache = new_pair_cache(0)  # read only by the serial force pass, not called here
         n_max = 3 * crowd.count + 1  # real agents and at most one ghost each (bounded generously)
         self._buffers(n_max)
 
@@ -227,7 +229,7 @@ class PeriodicCorridor:
                 b["x"], b["y"], b["vx"], b["vy"], b["r"], b["m"], b["space"], b["elevation"], real, b["lying"],
                 cell_start, cell_agents, agent_cell, self.n_cx, self.n_cy,
                 self.walls, self.wall_space, self.wall_start, self.wall_ids, self.space_link, self.params,
-                b["dir_x"], b["dir_y"], b["headway"], b["fx"], b["fy"], b["partners"], b["n_stiff"], b["walls"],
+                b["dir_x"], b["dir_y"], b["headway"], self.pair_cache, b["fx"], b["fy"], b["partners"], b["n_stiff"], b["walls"],
                 b["n_walls"], b["rate"], b["gap"], b["status"],
             )
             b["steer"][:n] = c.steer_choice

@@ -1,0 +1,145 @@
+"""A pair list for the serial force pass, kept while the crowd stands still (a Verlet list).
+
+The serial force pass (``social_force.smooth_forces_pairwise``) visits the agents in cell order
+and takes each one's pairs with the partners listed after it in its 3 × 3 block of cells. Most
+of those candidates are out of range: the block is 16 m² with the usual 1.35 m cells, the range
+(``cutoff`` beyond contact) a disc of about 3.5 m². This module lists, per agent in cell order,
+the later partners of its block that were within reach plus a skin of :data:`SKIN_M` when the
+list was made, in the order the block gives them. Pairs that cannot act are left out:
+
+- pairs beyond reach + skin, unless one of the two keeps a headway (the gap ahead is looked
+  for at any distance in the block, kernels/steering.py);
+- pairs with a body on the floor (they exert no forces and block no view; ``lying`` changes
+  only between calls of the pipeline).
+
+The list holds (:func:`pair_cache_holds`) while the cell lists are those it was made from (the
+same agents in the same cells, hence the same slots and blocks) and no listed agent has moved
+more than :data:`MOST_DRIFT_M` since: a pair left out was then more than skin − 2 × drift
+beyond reach, far from the boundary the force pass decides, so the pass does everything it
+would do with the cells, in the same order — the same bits. The engine's pipeline invalidates
+it at each call (``invalidate_pair_cache``): between calls agents are renumbered (large crowds),
+headways and bodies on the floor change.
+
+In the Los Olivos crush the crowd stands for minutes: the list lasts thousands of steps and a
+pass reads a third of the candidates. A walking crowd changes cell every few steps and gains
+nothing; making the list costs about what the cells cost to read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+SKIN_M = 0.1  # reach beyond the force range kept in the list (m)
+MOST_DRIFT_M = 0.45 * SKIN_M  # movement after which the list is made again (m); < skin / 2
+_REACH_SLACK = 1e-9  # relative: a pair at the reach's edge is kept, whatever the rounding
+SLOTS_CACHED = 1024  # agents whose list is kept; larger crowds are listed in chunks each step
+PAIRS_PER_SLOT = 48  # room in the list per agent (a crush: about 12 within reach + skin)
+
+
+def new_pair_cache(n_agents: int) -> tuple:
+    """An empty pair cache for a pipeline over ``n_agents`` agents (arrays reused every step).
+
+    (cached_agent, cached_cell, cached_x, cached_y, pair_start, pair_slot, state): per slot of
+    the cell lists when the list was made, the agent, its cell and position; the CSR pair list;
+    ``state[0]``, the number of listed agents it was made for, −1 when it must be made again.
+    The list has room for at least ``n_agents`` pairs, so one agent's pairs always fit.
+    """
+    slots = max(1, min(n_agents, SLOTS_CACHED))
+    return (
+        np.zeros(slots, np.int64),
+        np.zeros(slots, np.int64),
+        np.zeros(slots),
+        np.zeros(slots),
+        np.zeros(slots + 1, np.int64),
+        np.zeros(max(n_agents, PAIRS_PER_SLOT * slots), np.int64),
+        np.full(1, -1, np.int64),
+    )
+
+
+@njit(cache=True)
+def invalidate_pair_cache(pair_cache):
+    """Make the next force pass list its pairs afresh."""
+    pair_cache[6][0] = -1
+
+
+@njit(cache=True)
+def pair_cache_holds(state, cell_agents, agent_cell, cell_x, cell_y, cached_agent, cached_cell, cached_x, cached_y):
+    """True when the listed pairs are still every pair that can act: the same agents in the
+    same cells as when the list was made, none moved more than :data:`MOST_DRIFT_M`."""
+    n_listed = cell_agents.size
+    if state[0] != n_listed:
+        return False
+    most_sq = MOST_DRIFT_M * MOST_DRIFT_M
+    for slot in range(n_listed):
+        i = cell_agents[slot]
+        if i != cached_agent[slot] or agent_cell[i] != cached_cell[slot]:
+            return False
+        dx = cell_x[slot] - cached_x[slot]
+        dy = cell_y[slot] - cached_y[slot]
+        if dx * dx + dy * dy > most_sq:
+            return False
+    return True
+
+
+@njit(cache=True)
+def list_pairs(first_own, cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y, cell_x, cell_y, cell_radius,
+               headway_time, lying, cutoff, pair_cache):
+    """List the pairs of the agents in slots ``first_own``… (cell order) with their later
+    partners, as far as the list has room; returns the slot after the last agent listed.
+
+    Agent ``own``'s pairs are ``pair_slot[pair_start[own − first_own]:pair_start[own − first_own + 1]]``.
+    When every agent fits from slot 0, the list is kept for the next passes (``state[0]``).
+    """
+    cached_agent, cached_cell, cached_x, cached_y, pair_start, pair_slot, state = pair_cache
+    n_listed = cell_agents.size
+    if pair_slot.size < n_listed:  # a programming error: one agent's pairs might not fit
+        raise ValueError("pair cache made for fewer agents than are listed")
+    state[0] = -1
+    pair = 0
+    pair_start[0] = 0
+    own = first_own
+    while own < n_listed and own - first_own < pair_start.size - 1:
+        i = cell_agents[own]
+        c = agent_cell[i]
+        cx = c % n_cells_x
+        cy = c // n_cells_x
+        x_first = max(cx - 1, 0)
+        x_end = min(cx + 2, n_cells_x)
+        row_first = max(cy - 1, 0)
+        row_end = min(cy + 2, n_cells_y)
+        most = 0  # candidates at most: stop before an agent whose pairs might not fit
+        for row in range(row_first, row_end):
+            most += max(cell_start[row * n_cells_x + x_end] - max(cell_start[row * n_cells_x + x_first], own + 1), 0)
+        if pair + most > pair_slot.size and own > first_own:
+            break
+        if not lying[i]:
+            xi = cell_x[own]
+            yi = cell_y[own]
+            ri = cell_radius[own]
+            looks_i = headway_time[i] > 0.0
+            for row in range(row_first, row_end):
+                first = max(cell_start[row * n_cells_x + x_first], own + 1)  # later partners only
+                for slot in range(first, cell_start[row * n_cells_x + x_end]):
+                    j = cell_agents[slot]
+                    if lying[j]:
+                        continue
+                    if not (looks_i or headway_time[j] > 0.0):
+                        dx = xi - cell_x[slot]
+                        dy = yi - cell_y[slot]
+                        reach = cutoff + ri + cell_radius[slot] + SKIN_M
+                        if dx * dx + dy * dy > reach * reach * (1.0 + _REACH_SLACK):
+                            continue
+                    pair_slot[pair] = slot
+                    pair += 1
+        own += 1
+        pair_start[own - first_own] = pair
+    if first_own == 0 and own == n_listed and n_listed <= cached_agent.size:
+        for slot in range(n_listed):
+            i = cell_agents[slot]
+            cached_agent[slot] = i
+            cached_cell[slot] = agent_cell[i]
+            cached_x[slot] = cell_x[slot]
+            cached_y[slot] = cell_y[slot]
+        state[0] = n_listed
+    return own

@@ -1,0 +1,143 @@
+"""The serial force pass's pair list (kernels/pair_list.py): kept while it holds, the same bits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aforo.kernels.cells import build_agent_cells
+from aforo.kernels.pair_list import MOST_DRIFT_M, SKIN_M, new_pair_cache, pair_cache_holds
+from aforo.kernels.social_force import smooth_forces, smooth_forces_pairwise
+from test_social_force import CELL_M, SMOOTH_OUTPUTS, _smooth_inputs
+
+
+def _with_positions(inputs, pos_x, pos_y, cache):
+    """The force pass's arguments with the agents moved to (pos_x, pos_y), cells rebuilt."""
+    active, n_cx, n_cy = inputs[8], inputs[13], inputs[14]
+    cells = build_agent_cells(pos_x, pos_y, active, -CELL_M, -CELL_M, CELL_M, n_cx, n_cy)
+    return (pos_x, pos_y) + inputs[2:10] + cells + inputs[13:-1] + (cache,)
+
+
+def _cell(coordinate):
+    return np.floor((coordinate + CELL_M) / CELL_M)
+
+
+def _outputs(n):
+    _, outputs = _smooth_inputs(0, n=n)
+    return outputs
+
+
+def _holds(args):
+    """Whether the cache in ``args`` holds for these cell lists (what the pass will decide)."""
+    cache = args[-1]
+    pos_x, pos_y, cell_agents, agent_cell = args[0], args[1], args[11], args[12]
+    return pair_cache_holds(cache[6], cell_agents, agent_cell, pos_x[cell_agents], pos_y[cell_agents], *cache[:4])
+
+
+def _same(args, outputs):
+    """The pass with this (possibly reused) cache gives the parallel kernel's bits."""
+    expected = _outputs(args[0].size)
+    smooth_forces(*args, *expected)
+    for name, got, want in zip(SMOOTH_OUTPUTS, outputs, expected):
+        np.testing.assert_array_equal(got, want, err_msg=name)
+
+
+def test_a_list_is_kept_while_nobody_moves_far_and_gives_the_same_bits():
+    inputs, _ = _smooth_inputs(5, n=200)
+    n = inputs[0].size
+    cache = new_pair_cache(n)
+    rng = np.random.default_rng(1)
+    x, y = inputs[0].copy(), inputs[1].copy()
+    reused = 0
+    for _ in range(12):
+        step = rng.uniform(0, 0.3 * MOST_DRIFT_M, n)  # small moves: the list should last a few rounds
+        angle = rng.uniform(0, 2 * np.pi, n)
+        new_x, new_y = x + step * np.cos(angle), y + step * np.sin(angle)
+        same_cell = (_cell(new_x) == _cell(x)) & (_cell(new_y) == _cell(y))  # within their cells
+        x, y = np.where(same_cell, new_x, x), np.where(same_cell, new_y, y)
+        args = _with_positions(inputs, x.copy(), y.copy(), cache)
+        reused += _holds(args)
+        outputs = _outputs(n)
+        smooth_forces_pairwise(*args, *outputs)
+        _same(args, outputs)
+        assert cache[6][0] == args[11].size  # kept for the next pass
+    assert reused >= 3, "the list was made again every time"
+
+
+def test_moving_past_the_drift_or_changing_cell_makes_the_list_again():
+    inputs, _ = _smooth_inputs(6, n=150)
+    n = inputs[0].size
+    cache = new_pair_cache(n)
+    args = _with_positions(inputs, inputs[0].copy(), inputs[1].copy(), cache)
+    smooth_forces_pairwise(*args, *_outputs(n))
+    assert _holds(args)
+    active = np.flatnonzero(inputs[8])
+    # one agent a little beyond the drift, within its cell or not
+    x = inputs[0].copy()
+    x[active[0]] += 1.01 * MOST_DRIFT_M
+    moved = _with_positions(inputs, x, inputs[1].copy(), cache)
+    assert not _holds(moved)
+    outputs = _outputs(n)
+    smooth_forces_pairwise(*moved, *outputs)
+    _same(moved, outputs)
+    # an agent into the next cell by a millimetre
+    x = moved[0].copy()
+    i = active[3]
+    edge = -CELL_M + CELL_M * (np.floor((x[i] + CELL_M) / CELL_M) + 1)
+    x[i] = edge + 1e-3
+    across = _with_positions(inputs, x, moved[1].copy(), cache)
+    if abs(x[i] - moved[0][i]) <= MOST_DRIFT_M:
+        assert not _holds(across)  # only the cell changed
+    outputs = _outputs(n)
+    smooth_forces_pairwise(*across, *outputs)
+    _same(across, outputs)
+
+
+def test_a_list_too_long_for_the_cache_is_made_in_chunks():
+    """A cache with room for 7 agents and 60 pairs: every pass lists in chunks, same bits."""
+    inputs, _ = _smooth_inputs(7, n=300)
+    n = inputs[0].size
+    big = new_pair_cache(n)
+    small = tuple(np.zeros(7 if k < 4 else 8, a.dtype) if k < 5 else a for k, a in enumerate(big))
+    small = small[:5] + (np.zeros(max(n, 60), np.int64), np.full(1, -1, np.int64))
+    args = _with_positions(inputs, inputs[0].copy(), inputs[1].copy(), small)
+    outputs = _outputs(n)
+    smooth_forces_pairwise(*args, *outputs)
+    _same(args, outputs)
+    assert small[6][0] == -1  # too many agents to keep
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), drift=st.floats(0.0, 3.0), rounds=st.integers(2, 5), within_cells=st.booleans())
+def test_any_sequence_of_moves_gives_the_parallel_kernels_bits(seed, drift, rounds, within_cells):
+    """Moves up to three times the drift limit (lists kept, or made again), any crowd; with
+    ``within_cells`` no agent leaves its cell, so only the drift decides."""
+    inputs, _ = _smooth_inputs(seed, n=120)
+    n = inputs[0].size
+    cache = new_pair_cache(n)
+    rng = np.random.default_rng(seed)
+    x, y = inputs[0].copy(), inputs[1].copy()
+    for _ in range(rounds):
+        step = rng.uniform(0, drift * MOST_DRIFT_M, n) * (rng.random(n) < 0.3)
+        angle = rng.uniform(0, 2 * np.pi, n)
+        new_x, new_y = x + step * np.cos(angle), y + step * np.sin(angle)
+        keep = (_cell(new_x) == _cell(x)) & (_cell(new_y) == _cell(y)) if within_cells else np.ones(n, bool)
+        x, y = np.where(keep, new_x, x), np.where(keep, new_y, y)
+        args = _with_positions(inputs, x.copy(), y.copy(), cache)
+        outputs = _outputs(n)
+        smooth_forces_pairwise(*args, *outputs)
+        _same(args, outputs)
+
+
+def test_the_skin_leaves_room_for_rounding():
+    assert 2 * MOST_DRIFT_M < SKIN_M
+
+
+def test_a_cache_for_fewer_agents_is_refused():
+    inputs, outputs = _smooth_inputs(8, n=100)
+    args = inputs[:-1] + (new_pair_cache(10),)
+    args = args[:-1] + (tuple(a if k != 5 else np.zeros(10, np.int64) for k, a in enumerate(args[-1])),)
+    with pytest.raises(ValueError, match="fewer agents"):
+        smooth_forces_pairwise(*args, *outputs)
