@@ -122,6 +122,8 @@ STAGE_OF = {
     "guard_non_finite": "health",
     "cross_lines": "lines",
     "update_elevation": "elevation",
+    "slow_over_bodies": "bodies on the floor", "weight_on_bodies": "bodies on the floor",
+    "invalidate_pair_cache": "cells", "invalidate_body_cache": "cells",  # once a call: the lists kept between steps
 }
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import naive
 from aforo.kernels.cells import build_agent_cells, build_wall_cells
 from aforo.kernels.constraints import enforce_walls
+from aforo.kernels.pair_list import new_pair_cache
 from aforo.kernels.density import local_density
 from aforo.kernels.geometry import box_apart_from_segment, segments_cross
 from aforo.kernels.social_force import STATUS_WALL_REVERTED
@@ -112,7 +113,7 @@ def test_wall_guard_never_lets_a_centre_cross(seed):
     px[long], py[long] = old[long, 0], old[long, 1]
     enforce_walls(old[:, 0].copy(), old[:, 1].copy(), px, py, vel[:, 0].copy(), vel[:, 1].copy(), radius,
                   np.zeros(n, np.int64), np.ones(n, bool), cells, walls, np.zeros(len(walls), np.int64),
-                  start, ids, 0.5, status)
+                  start, ids, new_pair_cache(n), 0.5, status)
     assert shapely.contains_xy(room, px, py).all()
     assert (status & STATUS_WALL_REVERTED).any()  # the test did push agents through walls
     d = shapely.distance(room.exterior, shapely.points(px, py))

@@ -8,8 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aforo.kernels.cells import build_agent_cells
+from aforo.kernels.constraints import GUARD_DRIFT_M, enforce_walls
 from aforo.kernels.pair_list import MOST_DRIFT_M, SKIN_M, new_pair_cache, pair_cache_holds
-from aforo.kernels.social_force import smooth_forces, smooth_forces_pairwise
+from aforo.kernels.social_force import (
+    STATUS_WALL_PUSHED,
+    STATUS_WALL_REVERTED,
+    smooth_forces,
+    smooth_forces_pairwise,
+)
 from test_social_force import CELL_M, SMOOTH_OUTPUTS, _smooth_inputs
 
 
@@ -63,6 +69,7 @@ def test_a_list_is_kept_while_nobody_moves_far_and_gives_the_same_bits():
         smooth_forces_pairwise(*args, *outputs)
         _same(args, outputs)
         assert cache[6][0] == args[11].size  # kept for the next pass
+        assert cache[6][1] == 1  # with each agent's walls
     assert reused >= 3, "the list was made again every time"
 
 
@@ -100,8 +107,9 @@ def test_a_list_too_long_for_the_cache_is_made_in_chunks():
     inputs, _ = _smooth_inputs(7, n=300)
     n = inputs[0].size
     big = new_pair_cache(n)
-    small = tuple(np.zeros(7 if k < 4 else 8, a.dtype) if k < 5 else a for k, a in enumerate(big))
-    small = small[:5] + (np.zeros(max(n, 60), np.int64), np.full(1, -1, np.int64))
+    slots = (np.zeros(7, np.int64), np.zeros(7, np.int64), np.zeros(7), np.zeros(7), np.zeros(8, np.int64))
+    small = slots + (np.zeros(max(n, 60), np.int64), np.array([-1, 0]), big[7], np.zeros(8, np.int64),
+                     np.zeros(56, np.int64))
     args = _with_positions(inputs, inputs[0].copy(), inputs[1].copy(), small)
     outputs = _outputs(n)
     smooth_forces_pairwise(*args, *outputs)
@@ -141,3 +149,48 @@ def test_a_cache_for_fewer_agents_is_refused():
     args = args[:-1] + (tuple(a if k != 5 else np.zeros(10, np.int64) for k, a in enumerate(args[-1])),)
     with pytest.raises(ValueError, match="fewer agents"):
         smooth_forces_pairwise(*args, *outputs)
+
+
+def test_walls_that_do_not_fit_are_read_from_the_cells():
+    """No room for the walls near each agent: the pass reads the cells' walls, same bits."""
+    inputs, _ = _smooth_inputs(9, n=200)
+    n = inputs[0].size
+    cache = new_pair_cache(n)
+    cache = cache[:9] + (np.zeros(3, np.int64),)
+    args = _with_positions(inputs, inputs[0].copy(), inputs[1].copy(), cache)
+    outputs = _outputs(n)
+    smooth_forces_pairwise(*args, *outputs)
+    _same(args, outputs)
+    assert cache[6][0] == args[11].size and cache[6][1] == 0
+    assert (outputs[5] > 0).any()  # some agents touch walls
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_wall_guard_reads_the_kept_walls_with_the_same_outcome(seed):
+    """After a serial force pass has listed each agent's walls, the guard reads them for agents
+    that moved less than GUARD_DRIFT_M (others: their cell's walls). Kicks of up to 15 cm, some
+    through the inner wall: every output equal to the guard reading the cells only."""
+    inputs, _ = _smooth_inputs(seed, n=300)
+    n = inputs[0].size
+    cache = new_pair_cache(n)
+    args = _with_positions(inputs, inputs[0].copy(), inputs[1].copy(), cache)
+    smooth_forces_pairwise(*args, *_outputs(n))
+    assert cache[6][0] >= 0 and cache[6][1] == 1
+    pos_x, pos_y, vel_x, vel_y, radius, space, active, agent_cell = (args[0], args[1], args[2], args[3], args[4],
+                                                                      args[6], args[8], args[12])
+    walls, wall_space, wall_start, wall_ids = args[15:19]
+    rng = np.random.default_rng(seed)
+    kick = rng.uniform(0, 0.15, n)
+    angle = rng.uniform(0, 2 * np.pi, n)
+    results = []
+    for guard_cache in (cache, new_pair_cache(n)):
+        x, y = pos_x + kick * np.cos(angle), pos_y + kick * np.sin(angle)
+        vx, vy, status = vel_x.copy(), vel_y.copy(), np.zeros(n, np.int64)
+        enforce_walls(pos_x.copy(), pos_y.copy(), x, y, vx, vy, radius, space, active, agent_cell, walls, wall_space,
+                      wall_start, wall_ids, guard_cache, 0.5, status)
+        results.append((x, y, vx, vy, status))
+    for got, expected in zip(*results):
+        np.testing.assert_array_equal(got, expected)
+    status = results[0][4]
+    assert (status & STATUS_WALL_REVERTED).any() and (status & STATUS_WALL_PUSHED).any()
+    assert (kick <= GUARD_DRIFT_M).sum() > 100 and (kick > GUARD_DRIFT_M).sum() > 50  # both paths taken

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from aforo.kernels.cells import build_agent_cells, build_wall_cells
@@ -34,17 +34,33 @@ def _march_to_capsule(p, u, a, b, r, step=1e-4, reach=8.0):
 @settings(max_examples=60, deadline=None)
 @given(px=coord, py=coord, angle=st.floats(0, 2 * math.pi), ax=coord, ay=coord, bx=coord, by=coord,
        r=st.floats(0.1, 0.4))
+@example(px=-1.1483959881213823, py=0.25, angle=0.0, ax=0.0, ay=0.0, bx=-1.0, by=0.0, r=0.25)  # along a wall at r
+@example(px=-1.0, py=0.25, angle=0.0, ax=-2.0, ay=0.0, bx=0.0, by=0.0, r=0.25)  # the same, touching at the start
 def test_ray_to_capsule_matches_a_marching_disc(px, py, angle, ax, ay, bx, by, r):
     p, a, b = np.array([px, py]), np.array([ax, ay]), np.array([bx, by])
     u = np.array([math.cos(angle), math.sin(angle)])
     expected = _march_to_capsule(p, u, a, b, r)
     got = ray_to_capsule(px, py, u[0], u[1], ax, ay, bx, by, r)
-    if expected is None:
+    if expected is None and _distance_to_segment(p, a, b) > r - 1e-6:
+        assert got >= 0.0  # touching at the start, not overlapping: a graze, either answer
+    elif expected is None:
         assert got == 0.0 or got == math.inf
     elif math.isinf(expected):  # the marching disc never touched: at most a graze is missed
         assert math.isinf(got) or got > 8.0 - 1e-3 or abs(_distance_to_segment(p + got * u, a, b) - r) < 1e-6
+    elif _grazes(p, u, a, b, r, expected):
+        # the disc only skims the capsule's edge (overlap < 1 µm, e.g. moving along a wall at
+        # exactly r): whether rounding counts the touch is a coin toss, so at most a later
+        # touch, or none, may be reported (hypothesis found y = r, angle 0)
+        assert got == np.float64(got) and got >= expected - 2e-4
     else:
         assert got == np.float64(got) and abs(got - expected) <= 2e-4
+
+
+def _grazes(p, u, a, b, r, touch, reach=8.0, step=1e-4):
+    """True when the marching disc never overlaps the segment by more than 1 µm before
+    ``touch`` + 1 cm (it runs along the capsule's edge instead of into it)."""
+    along = np.arange(touch, min(touch + 0.01, reach), step)
+    return min(_distance_to_segment(p + s * u, a, b) for s in along) > r - 1e-6
 
 
 def test_ray_to_capsule_overlapping_wall_blocks_only_towards_it():

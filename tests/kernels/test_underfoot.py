@@ -7,7 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aforo.kernels.cells import build_agent_cells
-from aforo.kernels.floor import GRAVITY_M_PER_S2, slow_over_bodies, stood_on, weight_on_bodies
+from aforo.kernels.floor import (
+    GRAVITY_M_PER_S2,
+    _near_bodies_hold,
+    new_body_cache,
+    slow_over_bodies,
+    stood_on,
+    weight_on_bodies,
+)
+from aforo.kernels.pair_list import MOST_DRIFT_M
 
 CELL, X_MIN, Y_MIN, NCX, NCY = 1.0, -1.0, -1.0, 8, 8  # a cell holds r + 2 r = 0.75 m
 FOOT = 2.0  # footprint radius over standing radius
@@ -41,14 +49,16 @@ def _pairs(x, y, r, space, active, lying, reach_of):
 def test_kernels_match_a_plain_twin(seed, n, share):
     x, y, r, m, space, active, lying, (start, agents, agent_cell) = _crowd(seed, n, share)
     speed = np.full(n, 1.2)
-    slow_over_bodies(x, y, r, space, active, lying, start, agents, agent_cell, NCX, NCY, FOOT, 0.5, speed)
+    slow_over_bodies(x, y, r, space, active, lying, start, agents, agent_cell, NCX, NCY, FOOT, 0.5,
+                     new_body_cache(x.size), speed)
     over = {j for _, j in _pairs(x, y, r, space, active, lying, lambda j, b: r[j] + FOOT * r[b])}
     expected = np.where(np.isin(np.arange(n), list(over)), 0.6, 1.2)
     assert np.array_equal(speed, expected)
 
     force = np.zeros(n)
     load = np.full(n, 10.0)
-    weight_on_bodies(x, y, r, m, space, active, lying, start, agents, agent_cell, NCX, NCY, FOOT, 0.5, force, load)
+    weight_on_bodies(x, y, r, m, space, active, lying, start, agents, agent_cell, NCX, NCY, FOOT, 0.5,
+                     new_body_cache(x.size), force, load)
     expected = np.zeros(n)
     for b, j in _pairs(x, y, r, space, active, lying, lambda j, b: FOOT * r[b]):
         expected[b] += 0.5 * m[j] * GRAVITY_M_PER_S2
@@ -59,8 +69,83 @@ def test_kernels_match_a_plain_twin(seed, n, share):
 def test_nobody_lying_changes_nothing():
     x, y, r, m, space, active, lying, (start, agents, agent_cell) = _crowd(1, 50, 0.0)
     speed = np.full(50, 1.2)
-    slow_over_bodies(x, y, r, space, active, lying, start, agents, agent_cell, NCX, NCY, FOOT, 0.5, speed)
+    slow_over_bodies(x, y, r, space, active, lying, start, agents, agent_cell, NCX, NCY, FOOT, 0.5,
+                     new_body_cache(x.size), speed)
     assert np.all(speed == 1.2)
+
+
+def _no_room(n):
+    """A body cache with no room for near agents: the kernels read the cells every time."""
+    cache = new_body_cache(n)
+    return cache[:4] + (np.zeros(0, np.int64),) + cache[5:]
+
+
+def _both(x, y, r, m, space, active, lying, cache):
+    """slow_over_bodies and weight_on_bodies on the cells of (x, y), with ``cache``."""
+    start, agents, agent_cell = build_agent_cells(x, y, active, X_MIN, Y_MIN, CELL, NCX, NCY, np.arange(x.size))
+    speed = np.full(x.size, 1.2)
+    slow_over_bodies(x, y, r, space, active, lying, start, agents, agent_cell, NCX, NCY, FOOT, 0.5, cache, speed)
+    force, load = np.zeros(x.size), np.full(x.size, 10.0)
+    weight_on_bodies(x, y, r, m, space, active, lying, start, agents, agent_cell, NCX, NCY, FOOT, 0.5, cache,
+                     force, load)
+    return speed, force, load, agent_cell
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 120), share=st.floats(0.05, 0.5), drift=st.floats(0.0, 3.0),
+       within_cells=st.booleans())
+def test_a_kept_list_of_near_agents_gives_what_the_cells_give(seed, n, share, drift, within_cells):
+    """Moves of up to three drifts, within cells or not: each pass with the cache kept between
+    passes gives, to the last bit, what a pass with a fresh cache (the cells) gives."""
+    x, y, r, m, space, active, lying, _ = _crowd(seed, n, share)
+    rng = np.random.default_rng(seed)
+    kept = new_body_cache(n)
+    reused = 0
+    for _ in range(4):
+        step = rng.uniform(0, drift * MOST_DRIFT_M, n) * (rng.random(n) < 0.5)
+        angle = rng.uniform(0, 2 * np.pi, n)
+        new_x, new_y = x + step * np.cos(angle), y + step * np.sin(angle)
+        if within_cells:
+            same = (np.floor((new_x - X_MIN) / CELL) == np.floor((x - X_MIN) / CELL)) & (
+                np.floor((new_y - Y_MIN) / CELL) == np.floor((y - Y_MIN) / CELL))
+            new_x, new_y = np.where(same, new_x, x), np.where(same, new_y, y)
+        x, y = new_x, new_y
+        agent_cell = build_agent_cells(x, y, active, X_MIN, Y_MIN, CELL, NCX, NCY, np.arange(n))[2]
+        reused += _near_bodies_hold(x, y, active, agent_cell, kept)
+        got = _both(x, y, r, m, space, active, lying, kept)
+        expected = _both(x, y, r, m, space, active, lying, _no_room(n))  # read from the cells
+        for a, b in zip(got, expected):
+            assert np.array_equal(a, b)
+    if within_cells and drift < 0.3 and (lying & active).any():
+        assert reused >= 2  # total moves stay under the drift: the lists were kept
+
+
+def test_near_agents_that_do_not_fit_are_read_from_the_cells():
+    x, y, r, m, space, active, lying, _ = _crowd(3, 120, 0.3)
+    cache = new_body_cache(120)
+    small = _no_room(120)
+    got = _both(x, y, r, m, space, active, lying, small)
+    assert small[6][0] == -1  # not kept
+    expected = _both(x, y, r, m, space, active, lying, cache)
+    assert cache[6][0] > 0  # kept
+    for a, b in zip(got, expected):
+        assert np.array_equal(a, b)
+    assert (got[0] < 1.2).any() and (got[1] > 0).any()
+
+
+def test_a_walker_coming_from_beyond_the_skin_is_counted():
+    """One walker just beyond reach + skin of a body, then 12 cm closer (same cell): the list
+    made on the first pass must not be kept for the second."""
+    r = np.full(2, 0.2)
+    reach = r[1] + FOOT * r[0]
+    x, y = np.array([2.05, 2.05 + reach + 0.11]), np.array([2.5, 2.5])  # both in one cell, [2, 3) m
+    m, space, active, lying = np.full(2, 70.0), np.zeros(2, np.int64), np.ones(2, bool), np.array([True, False])
+    cache = new_body_cache(2)
+    speed, force, _, _ = _both(x, y, r, m, space, active, lying, cache)
+    assert speed[1] == 1.2 and force[0] == 0.0 and cache[6][0] == 1
+    x[1] -= 0.12
+    speed, force, _, _ = _both(x, y, r, m, space, active, lying, cache)
+    assert speed[1] == 0.6  # over the footprint now
 
 
 LINK = np.array([[True, True], [True, True]])  # the two spaces of _crowd joined by a portal

@@ -34,6 +34,12 @@ def _crosses_any_wall(ox, oy, px, py, s, c, walls, wall_space, wall_cell_start, 
     return False
 
 
+# How far an agent may be from where the force pass listed its walls (within force range +
+# skin, 0.7 m + r) for the guard to read that list: the walls it can cross or come within
+# clearance (≤ r) of, pushes included, are then within 0.1 m + 2 r of that place.
+GUARD_DRIFT_M = 0.1
+
+
 @njit(cache=True, inline="always")
 def _surely_clear(dist_sq, clearance):
     """True when sqrt(dist_sq) ≥ clearance for certain (a relative slack of 1e-9 ≫ rounding):
@@ -44,13 +50,20 @@ def _surely_clear(dist_sq, clearance):
 @njit(cache=True, parallel=True)
 def enforce_walls(
     old_x, old_y, pos_x, pos_y, vel_x, vel_y, radius, space, active, agent_cell,
-    walls, wall_space, wall_cell_start, wall_cell_ids, clearance_fraction, status,
+    walls, wall_space, wall_cell_start, wall_cell_ids, pair_cache, clearance_fraction, status,
 ):
     """Keep every centre inside walkable space and at least clearance·r from walls.
 
     ``agent_cell`` is the cell of the old position; a step is far shorter than a cell, so the old
-    cell's wall list holds every wall the path can meet.
+    cell's wall list holds every wall the path can meet. When the serial force pass of this
+    step kept its lists (``pair_cache``, kernels/pair_list.py), an agent that has moved less
+    than :data:`GUARD_DRIFT_M` from where they were made reads its walls within force range
+    there instead: every wall it can cross or come within clearance of is among them, in the
+    cell's order, so the outcome is the same, bit for bit.
     """
+    state, agent_row, near_start, near_ids = pair_cache[6], pair_cache[7], pair_cache[8], pair_cache[9]
+    cached_x, cached_y = pair_cache[2], pair_cache[3]
+    walls_listed = state[0] >= 0 and state[1] == 1
     for i in prange(pos_x.size):
         if not active[i]:
             continue
@@ -63,9 +76,18 @@ def enforce_walls(
         # rare second check, after a push, still calls it.
         px = pos_x[i]
         py = pos_y[i]
+        first = wall_cell_start[c]
+        end = wall_cell_start[c + 1]
+        ids = wall_cell_ids
+        if walls_listed:
+            row = agent_row[i]
+            if (px - cached_x[row]) ** 2 + (py - cached_y[row]) ** 2 <= GUARD_DRIFT_M * GUARD_DRIFT_M:
+                first = near_start[row]
+                end = near_start[row + 1]
+                ids = near_ids
         crossed = False
-        for slot in range(wall_cell_start[c], wall_cell_start[c + 1]):
-            w = wall_cell_ids[slot]
+        for slot in range(first, end):
+            w = ids[slot]
             if wall_space[w] != s:
                 continue
             if box_apart_from_segment(min(ox, px), min(oy, py), max(ox, px), max(oy, py), walls[w, 0], walls[w, 1],
@@ -85,8 +107,8 @@ def enforce_walls(
         pushed = False
         for _ in range(3):  # a few passes settle concave corners
             moved = False
-            for slot in range(wall_cell_start[c], wall_cell_start[c + 1]):
-                w = wall_cell_ids[slot]
+            for slot in range(first, end):
+                w = ids[slot]
                 if wall_space[w] != s:
                     continue
                 px = pos_x[i]

@@ -30,20 +30,26 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from aforo.kernels.geometry import box_apart_from_segment
+
 SKIN_M = 0.1  # reach beyond the force range kept in the list (m)
 MOST_DRIFT_M = 0.45 * SKIN_M  # movement after which the list is made again (m); < skin / 2
 _REACH_SLACK = 1e-9  # relative: a pair at the reach's edge is kept, whatever the rounding
 SLOTS_CACHED = 1024  # agents whose list is kept; larger crowds are listed in chunks each step
 PAIRS_PER_SLOT = 48  # room in the list per agent (a crush: about 12 within reach + skin)
+WALLS_PER_SLOT = 8  # room in the wall list per agent (a corner: 2 or 3 within reach + skin)
 
 
 def new_pair_cache(n_agents: int) -> tuple:
     """An empty pair cache for a pipeline over ``n_agents`` agents (arrays reused every step).
 
-    (cached_agent, cached_cell, cached_x, cached_y, pair_start, pair_slot, state): per slot of
-    the cell lists when the list was made, the agent, its cell and position; the CSR pair list;
-    ``state[0]``, the number of listed agents it was made for, −1 when it must be made again.
-    The list has room for at least ``n_agents`` pairs, so one agent's pairs always fit.
+    (cached_agent, cached_cell, cached_x, cached_y, pair_start, pair_slot, state, agent_row,
+    wall_start, wall_ids): per slot of the cell lists when the list was made, the agent, its
+    cell and position; the CSR pair list; ``state[0]``, the number of listed agents it was made
+    for, −1 when it must be made again, and ``state[1]``, 1 when the walls are listed too:
+    per slot, the walls of the agent's cell within reach + skin (CSR ``wall_start``,
+    ``wall_ids``; ``agent_row`` gives an agent's slot). The pair list has room for at least
+    ``n_agents`` pairs, so one agent's pairs always fit.
     """
     slots = max(1, min(n_agents, SLOTS_CACHED))
     return (
@@ -53,7 +59,10 @@ def new_pair_cache(n_agents: int) -> tuple:
         np.zeros(slots),
         np.zeros(slots + 1, np.int64),
         np.zeros(max(n_agents, PAIRS_PER_SLOT * slots), np.int64),
-        np.full(1, -1, np.int64),
+        np.array([-1, 0], np.int64),
+        np.zeros(max(n_agents, 1), np.int64),
+        np.zeros(slots + 1, np.int64),
+        np.zeros(WALLS_PER_SLOT * slots, np.int64),
     )
 
 
@@ -91,11 +100,12 @@ def list_pairs(first_own, cell_start, cell_agents, agent_cell, n_cells_x, n_cell
     Agent ``own``'s pairs are ``pair_slot[pair_start[own − first_own]:pair_start[own − first_own + 1]]``.
     When every agent fits from slot 0, the list is kept for the next passes (``state[0]``).
     """
-    cached_agent, cached_cell, cached_x, cached_y, pair_start, pair_slot, state = pair_cache
+    cached_agent, cached_cell, cached_x, cached_y, pair_start, pair_slot, state = pair_cache[:7]
     n_listed = cell_agents.size
     if pair_slot.size < n_listed:  # a programming error: one agent's pairs might not fit
         raise ValueError("pair cache made for fewer agents than are listed")
     state[0] = -1
+    state[1] = 0
     pair = 0
     pair_start[0] = 0
     own = first_own
@@ -143,3 +153,36 @@ def list_pairs(first_own, cell_start, cell_agents, agent_cell, n_cells_x, n_cell
             cached_y[slot] = cell_y[slot]
         state[0] = n_listed
     return own
+
+
+@njit(cache=True)
+def list_walls(cell_agents, agent_cell, cell_x, cell_y, cell_radius, wall_cell_start, wall_cell_ids, walls, cutoff,
+               pair_cache):
+    """After a complete :func:`list_pairs`: per slot, the walls of the agent's cell that are not
+    box-apart from it by reach + skin, in the cell's order (``state[1]`` = 1), or nothing when
+    they do not fit (``state[1]`` = 0: the force pass reads the cells' walls).
+
+    The force pass skips a wall box-apart by reach (``add_wall_forces``); a wall left out here
+    is box-apart by more than reach + skin − drift, so the pass skips the same walls.
+    """
+    state, agent_row, wall_start, wall_ids = pair_cache[6], pair_cache[7], pair_cache[8], pair_cache[9]
+    state[1] = 0
+    entry = 0
+    wall_start[0] = 0
+    for slot in range(cell_agents.size):
+        i = cell_agents[slot]
+        c = agent_cell[i]
+        x = cell_x[slot]
+        y = cell_y[slot]
+        reach = cutoff + cell_radius[slot] + SKIN_M
+        for listed in range(wall_cell_start[c], wall_cell_start[c + 1]):
+            w = wall_cell_ids[listed]
+            if box_apart_from_segment(x, y, x, y, walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3], reach):
+                continue
+            if entry == wall_ids.size:
+                return
+            wall_ids[entry] = w
+            entry += 1
+        wall_start[slot + 1] = entry
+        agent_row[i] = slot
+    state[1] = 1

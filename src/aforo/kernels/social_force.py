@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 from aforo.kernels.geometry import box_apart_from_segment, closest_point_on_segment, projects_inside
-from aforo.kernels.pair_list import list_pairs, pair_cache_holds
+from aforo.kernels.pair_list import list_pairs, list_walls, pair_cache_holds
 from aforo.kernels.serial import use_as_serial_twin
 
 # Layout of the float64 parameter vector passed to kernels (see aforo.physics.parameters).
@@ -146,12 +146,14 @@ def may_interact(si, sj, zi, zj, space_link, max_dz):
 
 @njit(cache=True, parallel=True)
 def add_wall_forces(
-    pos_x, pos_y, radius, mass, space, active, agent_cell, dir_x, dir_y, walls, wall_space, wall_cell_start,
-    wall_cell_ids, params, out_fx, out_fy, stiffness_sum, friction_sum, stiff_walls, n_stiff_walls,
+    pos_x, pos_y, radius, mass, space, active, wall_row, dir_x, dir_y, walls, wall_space, wall_start,
+    wall_ids, params, out_fx, out_fy, stiffness_sum, friction_sum, stiff_walls, n_stiff_walls,
     contact_rate, status,
 ):
-    """Second half of :func:`smooth_forces`: each active agent's walls (those listed in its cell),
-    after its partners. Smooth wall repulsion is added to out_fx/out_fy, stiff walls are listed
+    """Second half of :func:`smooth_forces`: each active agent's walls, after its partners.
+    Agent i's walls are ``wall_ids[wall_start[r]:wall_start[r + 1]]`` with r = ``wall_row[i]``:
+    its cell's walls (the cell lists), or the nearer walls the serial pass lists with its pairs
+    (kernels/pair_list.py; the same walls within range, in the same order). Smooth wall repulsion is added to out_fx/out_fy, stiff walls are listed
     and counted in the stiffness and friction sums, and the contact rate is set from the sums.
 
     A kernel of its own, called once for all agents: as an inlined helper called per agent it
@@ -170,14 +172,14 @@ def add_wall_forces(
         xi = pos_x[i]
         yi = pos_y[i]
         ri = radius[i]
-        c = agent_cell[i]
+        row = wall_row[i]
         fx = out_fx[i]
         fy = out_fy[i]
         stiffness = stiffness_sum[i]
         friction = friction_sum[i]
         wall_count = 0
-        for slot in range(wall_cell_start[c], wall_cell_start[c + 1]):
-            w = wall_cell_ids[slot]
+        for slot in range(wall_start[row], wall_start[row + 1]):
+            w = wall_ids[slot]
             if wall_space[w] != space[i]:
                 continue
             if box_apart_from_segment(xi, yi, xi, yi, walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3], cutoff + ri):
@@ -417,7 +419,7 @@ def smooth_forces_pairwise(
     for i in range(pos_x.size):
         n_stiff[i] = 0
         contact_rate[i] = 0.0
-    cached_agent, cached_cell, cached_x, cached_y, pair_start, pair_slot, cache_state = pair_cache
+    cached_agent, cached_cell, cached_x, cached_y, pair_start, pair_slot, cache_state = pair_cache[:7]
     reuse = pair_cache_holds(cache_state, cell_agents, agent_cell, cell_x, cell_y, cached_agent, cached_cell,
                              cached_x, cached_y)
     chunk_first = 0
@@ -427,6 +429,9 @@ def smooth_forces_pairwise(
             chunk_first, cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y, cell_x, cell_y, cell_radius,
             headway_time, lying, cutoff, pair_cache,
         )
+        if not reuse and cache_state[0] == n_listed:  # kept: list the walls near each agent too
+            list_walls(cell_agents, agent_cell, cell_x, cell_y, cell_radius, wall_cell_start, wall_cell_ids, walls,
+                       cutoff, pair_cache)
         for own in range(chunk_first, chunk_end):
             # Agents listed but not active (partners only) still give their pairs to the others.
             i = cell_agents[own]
@@ -498,9 +503,13 @@ def smooth_forces_pairwise(
             stiffness_sums[i] = stiffness_sum[own]
             friction_sums[i] = friction_sum[own]
             gap_ahead[i] = ahead[own]
+    if cache_state[0] == n_listed and cache_state[1] == 1:  # each agent's walls within reach + skin
+        agent_row, wall_start, wall_ids = pair_cache[7], pair_cache[8], pair_cache[9]
+    else:  # the walls of each agent's cell
+        agent_row, wall_start, wall_ids = agent_cell, wall_cell_start, wall_cell_ids
     add_wall_forces(
-        pos_x, pos_y, radius, mass, space, active, agent_cell, dir_x, dir_y, walls, wall_space, wall_cell_start,
-        wall_cell_ids, params, out_fx, out_fy, stiffness_sums, friction_sums, stiff_walls, n_stiff_walls,
+        pos_x, pos_y, radius, mass, space, active, agent_row, dir_x, dir_y, walls, wall_space, wall_start,
+        wall_ids, params, out_fx, out_fy, stiffness_sums, friction_sums, stiff_walls, n_stiff_walls,
         contact_rate, status,
     )
 

@@ -48,7 +48,7 @@ from aforo.kernels.doors import (
     handle_torques,
     update_leaf_segments,
 )
-from aforo.kernels.floor import slow_over_bodies, weight_on_bodies
+from aforo.kernels.floor import invalidate_body_cache, slow_over_bodies, weight_on_bodies
 from aforo.kernels.pair_list import invalidate_pair_cache
 from aforo.kernels.serial import serial_twin
 from aforo.kernels.steering import DECISION_INTERVAL_S, orderly_steering
@@ -93,7 +93,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
      x_min, y_min, cell_size, n_cells_x, n_cells_y) = venue
     (old_x, old_y, smooth_fx, smooth_fy, stiff_partners, n_stiff, stiff_walls, n_stiff_walls,
      contact_rate, acc_x, acc_y, radial_sum, speed_now, gap_ahead, stiff_leaves, n_stiff_leaves,
-     agent_leaf_torque, agent_leaf_force, pair_cache) = scratch
+     agent_leaf_torque, agent_leaf_force, pair_cache, body_cache) = scratch
     (leaf_hinge_x, leaf_hinge_y, leaf_length, leaf_base, leaf_sign, leaf_max, leaf_inertia,
      leaf_space, leaf_mode, leaf_handle_force, leaf_frame, leaf_angle, leaf_omega, leaf_segment,
      leaf_torque, leaf_force_sum, leaf_closing_sum, leaf_handle_torque) = leaves
@@ -103,6 +103,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
     most_substeps = 0
     decide_steps = max(1, int(round(DECISION_INTERVAL_S / dt)))
     invalidate_pair_cache(pair_cache)  # agents renumbered, headways and bodies changed since the last call
+    invalidate_body_cache(body_cache)
     for step in range(n_steps):
         old_x[:] = pos_x
         old_y[:] = pos_y
@@ -122,7 +123,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
         )
         slow_over_bodies(
             pos_x, pos_y, radius, space, active, lying, cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y,
-            params[P_BODY_FOOTPRINT], params[P_SPEED_OVER_BODY], speed_now,
+            params[P_BODY_FOOTPRINT], params[P_SPEED_OVER_BODY], body_cache, speed_now,
         )
         # 3. forces
         smooth_forces(
@@ -182,12 +183,12 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
             load_sum[i] += contact_force[i]  # the frame's mean load, for harm
         weight_on_bodies(
             pos_x, pos_y, radius, mass, space, active, lying, cell_start, cell_agents, agent_cell, n_cells_x,
-            n_cells_y, params[P_BODY_FOOTPRINT], params[P_WEIGHT_ON_BODY], contact_force, load_sum,
+            n_cells_y, params[P_BODY_FOOTPRINT], params[P_WEIGHT_ON_BODY], body_cache, contact_force, load_sum,
         )
         # 5. walls
         enforce_walls(
             old_x, old_y, pos_x, pos_y, vel_x, vel_y, radius, space, active, agent_cell,
-            walls, wall_space, wall_cell_start, wall_cell_ids, params[P_CLEARANCE], status,
+            walls, wall_space, wall_cell_start, wall_cell_ids, pair_cache, params[P_CLEARANCE], status,
         )
         if leaf_angle.size > 0:
             enforce_leaves(

@@ -165,7 +165,7 @@ class PeriodicCorridor:
         self.wall_start, self.wall_ids = build_wall_cells(self.walls, self.x_min, self.y_min, self.cell_m,
                                                           self.n_cx, self.n_cy)
         self.space_link = np.ones((1, 1), dtype=np.bool_)
-        self.pair_cache = new_pair_cache(0)  # read only by the serial force pass, not called here
+        self.pair_cache = new_pair_cache(0)  # never made here (the serial force pass makes it): cells
         n_max = 3 * crowd.count + 1  # real agents and at most one ghost each (bounded generously)
         self._buffers(n_max)
 
@@ -260,7 +260,7 @@ class PeriodicCorridor:
                     sync_ghosts()
             b["status"][:] = 0
             enforce_walls(b["old_x"], b["old_y"], b["x"], b["y"], b["vx"], b["vy"], b["r"], b["space"], real,
-                          agent_cell, self.walls, self.wall_space, self.wall_start, self.wall_ids,
+                          agent_cell, self.walls, self.wall_space, self.wall_start, self.wall_ids, self.pair_cache,
                           self.params[P_CLEARANCE], b["status"])
             guard_non_finite(b["old_x"], b["old_y"], b["x"], b["y"], b["vx"], b["vy"], real, b["status"])
         finally:
