@@ -38,8 +38,9 @@ def _outputs(n):
 def _holds(args):
     """Whether the cache in ``args`` holds for these cell lists (what the pass will decide)."""
     cache = args[-1]
-    pos_x, pos_y, cell_agents, agent_cell = args[0], args[1], args[11], args[12]
-    return pair_cache_holds(cache[6], cell_agents, agent_cell, pos_x[cell_agents], pos_y[cell_agents], *cache[:4])
+    pos_x, pos_y, space, cell_agents, agent_cell = args[0], args[1], args[6], args[11], args[12]
+    return pair_cache_holds(cell_agents, agent_cell, pos_x[cell_agents], pos_y[cell_agents], space[cell_agents],
+                            cache)
 
 
 def _same(args, outputs):
@@ -109,7 +110,7 @@ def test_a_list_too_long_for_the_cache_is_made_in_chunks():
     big = new_pair_cache(n)
     slots = (np.zeros(7, np.int64), np.zeros(7, np.int64), np.zeros(7), np.zeros(7), np.zeros(8, np.int64))
     small = slots + (np.zeros(max(n, 60), np.int64), np.array([-1, 0]), big[7], np.zeros(8, np.int64),
-                     np.zeros(56, np.int64))
+                     np.zeros(56, np.int64), np.zeros(7, np.int64))
     args = _with_positions(inputs, inputs[0].copy(), inputs[1].copy(), small)
     outputs = _outputs(n)
     smooth_forces_pairwise(*args, *outputs)
@@ -118,11 +119,15 @@ def test_a_list_too_long_for_the_cache_is_made_in_chunks():
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 10_000), drift=st.floats(0.0, 3.0), rounds=st.integers(2, 5), within_cells=st.booleans())
-def test_any_sequence_of_moves_gives_the_parallel_kernels_bits(seed, drift, rounds, within_cells):
+@given(seed=st.integers(0, 10_000), drift=st.floats(0.0, 3.0), rounds=st.integers(2, 5), within_cells=st.booleans(),
+       joined=st.booleans())
+def test_any_sequence_of_moves_gives_the_parallel_kernels_bits(seed, drift, rounds, within_cells, joined):
     """Moves up to three times the drift limit (lists kept, or made again), any crowd; with
-    ``within_cells`` no agent leaves its cell, so only the drift decides."""
+    ``within_cells`` no agent leaves its cell, so only the drift decides; the crowd's two
+    spaces joined or not (pairs across spaces never joined are left out of the list)."""
     inputs, _ = _smooth_inputs(seed, n=120)
+    if not joined:
+        inputs = inputs[:19] + (np.eye(2, dtype=bool),) + inputs[20:]
     n = inputs[0].size
     cache = new_pair_cache(n)
     rng = np.random.default_rng(seed)
@@ -156,7 +161,7 @@ def test_walls_that_do_not_fit_are_read_from_the_cells():
     inputs, _ = _smooth_inputs(9, n=200)
     n = inputs[0].size
     cache = new_pair_cache(n)
-    cache = cache[:9] + (np.zeros(3, np.int64),)
+    cache = cache[:9] + (np.zeros(3, np.int64),) + cache[10:]
     args = _with_positions(inputs, inputs[0].copy(), inputs[1].copy(), cache)
     outputs = _outputs(n)
     smooth_forces_pairwise(*args, *outputs)
@@ -194,3 +199,22 @@ def test_the_wall_guard_reads_the_kept_walls_with_the_same_outcome(seed):
     status = results[0][4]
     assert (status & STATUS_WALL_REVERTED).any() and (status & STATUS_WALL_PUSHED).any()
     assert (kick <= GUARD_DRIFT_M).sum() > 100 and (kick > GUARD_DRIFT_M).sum() > 50  # both paths taken
+
+
+def test_changing_space_in_place_makes_the_list_again():
+    """An agent that crosses into the other space (a portal) without moving: the pairs and walls
+    of its old space no longer apply, so the list must be made again. Spaces not joined."""
+    inputs, _ = _smooth_inputs(10, n=200)
+    inputs = inputs[:19] + (np.eye(2, dtype=bool),) + inputs[20:]
+    n = inputs[0].size
+    cache = new_pair_cache(n)
+    args = _with_positions(inputs, inputs[0].copy(), inputs[1].copy(), cache)
+    smooth_forces_pairwise(*args, *_outputs(n))
+    space = args[6].copy()
+    for i in np.flatnonzero(args[8])[:20]:
+        space[i] = 1 - space[i]
+    moved = args[:6] + (space,) + args[7:]
+    assert not _holds(moved)
+    outputs = _outputs(n)
+    smooth_forces_pairwise(*moved, *outputs)
+    _same(moved, outputs)

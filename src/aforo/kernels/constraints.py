@@ -40,6 +40,23 @@ def _crosses_any_wall(ox, oy, px, py, s, c, walls, wall_space, wall_cell_start, 
 GUARD_DRIFT_M = 0.1
 
 
+@njit(cache=True)
+def _near_walls_hold(pos_x, pos_y, active, pair_cache):
+    """True when the force pass of this step kept its lists with each agent's walls, and every
+    active agent is within GUARD_DRIFT_M of where they were made."""
+    state, cached_x, cached_y, agent_row = pair_cache[6], pair_cache[2], pair_cache[3], pair_cache[7]
+    if state[0] < 0 or state[1] != 1:
+        return False
+    for i in range(pos_x.size):
+        if active[i]:
+            row = agent_row[i]
+            dx = pos_x[i] - cached_x[row]
+            dy = pos_y[i] - cached_y[row]
+            if dx * dx + dy * dy > GUARD_DRIFT_M * GUARD_DRIFT_M:
+                return False
+    return True
+
+
 @njit(cache=True, inline="always")
 def _surely_clear(dist_sq, clearance):
     """True when sqrt(dist_sq) ≥ clearance for certain (a relative slack of 1e-9 ≫ rounding):
@@ -56,19 +73,23 @@ def enforce_walls(
 
     ``agent_cell`` is the cell of the old position; a step is far shorter than a cell, so the old
     cell's wall list holds every wall the path can meet. When the serial force pass of this
-    step kept its lists (``pair_cache``, kernels/pair_list.py), an agent that has moved less
-    than :data:`GUARD_DRIFT_M` from where they were made reads its walls within force range
-    there instead: every wall it can cross or come within clearance of is among them, in the
-    cell's order, so the outcome is the same, bit for bit.
+    step kept its lists (``pair_cache``, kernels/pair_list.py) and no agent has moved more than
+    :data:`GUARD_DRIFT_M` from where they were made, each agent reads its walls within force
+    range there instead: every wall it can cross or come within clearance of is among them,
+    in the cell's order, so the outcome is the same, bit for bit.
     """
-    state, agent_row, near_start, near_ids = pair_cache[6], pair_cache[7], pair_cache[8], pair_cache[9]
-    cached_x, cached_y = pair_cache[2], pair_cache[3]
-    walls_listed = state[0] >= 0 and state[1] == 1
+    # Chosen once, not per agent: an array variable assigned in the loop costs numba reference
+    # counting per agent (slower than reading the cells' walls).
+    if _near_walls_hold(pos_x, pos_y, active, pair_cache):
+        wall_row, wall_start, wall_ids = pair_cache[7], pair_cache[8], pair_cache[9]
+    else:
+        wall_row, wall_start, wall_ids = agent_cell, wall_cell_start, wall_cell_ids
     for i in prange(pos_x.size):
         if not active[i]:
             continue
         s = space[i]
         c = agent_cell[i]
+        row = wall_row[i]
         ox = old_x[i]
         oy = old_y[i]
         # _crosses_any_wall written out: called per agent, the helper cost numba a reference
@@ -76,18 +97,9 @@ def enforce_walls(
         # rare second check, after a push, still calls it.
         px = pos_x[i]
         py = pos_y[i]
-        first = wall_cell_start[c]
-        end = wall_cell_start[c + 1]
-        ids = wall_cell_ids
-        if walls_listed:
-            row = agent_row[i]
-            if (px - cached_x[row]) ** 2 + (py - cached_y[row]) ** 2 <= GUARD_DRIFT_M * GUARD_DRIFT_M:
-                first = near_start[row]
-                end = near_start[row + 1]
-                ids = near_ids
         crossed = False
-        for slot in range(first, end):
-            w = ids[slot]
+        for slot in range(wall_start[row], wall_start[row + 1]):
+            w = wall_ids[slot]
             if wall_space[w] != s:
                 continue
             if box_apart_from_segment(min(ox, px), min(oy, py), max(ox, px), max(oy, py), walls[w, 0], walls[w, 1],
@@ -107,8 +119,8 @@ def enforce_walls(
         pushed = False
         for _ in range(3):  # a few passes settle concave corners
             moved = False
-            for slot in range(first, end):
-                w = ids[slot]
+            for slot in range(wall_start[row], wall_start[row + 1]):
+                w = wall_ids[slot]
                 if wall_space[w] != s:
                     continue
                 px = pos_x[i]

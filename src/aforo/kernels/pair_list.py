@@ -10,10 +10,12 @@ list was made, in the order the block gives them. Pairs that cannot act are left
 - pairs beyond reach + skin, unless one of the two keeps a headway (the gap ahead is looked
   for at any distance in the block, kernels/steering.py);
 - pairs with a body on the floor (they exert no forces and block no view; ``lying`` changes
-  only between calls of the pipeline).
+  only between calls of the pipeline);
+- pairs in spaces that are not joined (the list holds while nobody changes space).
 
 The list holds (:func:`pair_cache_holds`) while the cell lists are those it was made from (the
-same agents in the same cells, hence the same slots and blocks) and no listed agent has moved
+same agents in the same cells, hence the same slots and blocks), in the same spaces, and no
+listed agent has moved
 more than :data:`MOST_DRIFT_M` since: a pair left out was then more than skin − 2 × drift
 beyond reach, far from the boundary the force pass decides, so the pass does everything it
 would do with the cells, in the same order — the same bits. The engine's pipeline invalidates
@@ -30,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from aforo.kernels.geometry import box_apart_from_segment
+from aforo.kernels.geometry import closest_point_on_segment
 
 SKIN_M = 0.1  # reach beyond the force range kept in the list (m)
 MOST_DRIFT_M = 0.45 * SKIN_M  # movement after which the list is made again (m); < skin / 2
@@ -44,8 +46,8 @@ def new_pair_cache(n_agents: int) -> tuple:
     """An empty pair cache for a pipeline over ``n_agents`` agents (arrays reused every step).
 
     (cached_agent, cached_cell, cached_x, cached_y, pair_start, pair_slot, state, agent_row,
-    wall_start, wall_ids): per slot of the cell lists when the list was made, the agent, its
-    cell and position; the CSR pair list; ``state[0]``, the number of listed agents it was made
+    wall_start, wall_ids, cached_space): per slot of the cell lists when the list was made, the
+    agent, its cell, position (and, last, space); the CSR pair list; ``state[0]``, the number of listed agents it was made
     for, −1 when it must be made again, and ``state[1]``, 1 when the walls are listed too:
     per slot, the walls of the agent's cell within reach + skin (CSR ``wall_start``,
     ``wall_ids``; ``agent_row`` gives an agent's slot). The pair list has room for at least
@@ -63,6 +65,7 @@ def new_pair_cache(n_agents: int) -> tuple:
         np.zeros(max(n_agents, 1), np.int64),
         np.zeros(slots + 1, np.int64),
         np.zeros(WALLS_PER_SLOT * slots, np.int64),
+        np.zeros(slots, np.int64),
     )
 
 
@@ -73,16 +76,18 @@ def invalidate_pair_cache(pair_cache):
 
 
 @njit(cache=True)
-def pair_cache_holds(state, cell_agents, agent_cell, cell_x, cell_y, cached_agent, cached_cell, cached_x, cached_y):
+def pair_cache_holds(cell_agents, agent_cell, cell_x, cell_y, cell_space, pair_cache):
     """True when the listed pairs are still every pair that can act: the same agents in the
-    same cells as when the list was made, none moved more than :data:`MOST_DRIFT_M`."""
+    same cells and spaces as when the list was made, none moved more than :data:`MOST_DRIFT_M`."""
+    cached_agent, cached_cell, cached_x, cached_y, state, cached_space = (
+        pair_cache[0], pair_cache[1], pair_cache[2], pair_cache[3], pair_cache[6], pair_cache[10])
     n_listed = cell_agents.size
     if state[0] != n_listed:
         return False
     most_sq = MOST_DRIFT_M * MOST_DRIFT_M
     for slot in range(n_listed):
         i = cell_agents[slot]
-        if i != cached_agent[slot] or agent_cell[i] != cached_cell[slot]:
+        if i != cached_agent[slot] or agent_cell[i] != cached_cell[slot] or cell_space[slot] != cached_space[slot]:
             return False
         dx = cell_x[slot] - cached_x[slot]
         dy = cell_y[slot] - cached_y[slot]
@@ -93,7 +98,7 @@ def pair_cache_holds(state, cell_agents, agent_cell, cell_x, cell_y, cached_agen
 
 @njit(cache=True)
 def list_pairs(first_own, cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y, cell_x, cell_y, cell_radius,
-               headway_time, lying, cutoff, pair_cache):
+               cell_space, space_link, headway_time, lying, cutoff, pair_cache):
     """List the pairs of the agents in slots ``first_own``… (cell order) with their later
     partners, as far as the list has room; returns the slot after the last agent listed.
 
@@ -101,6 +106,7 @@ def list_pairs(first_own, cell_start, cell_agents, agent_cell, n_cells_x, n_cell
     When every agent fits from slot 0, the list is kept for the next passes (``state[0]``).
     """
     cached_agent, cached_cell, cached_x, cached_y, pair_start, pair_slot, state = pair_cache[:7]
+    cached_space = pair_cache[10]
     n_listed = cell_agents.size
     if pair_slot.size < n_listed:  # a programming error: one agent's pairs might not fit
         raise ValueError("pair cache made for fewer agents than are listed")
@@ -134,6 +140,8 @@ def list_pairs(first_own, cell_start, cell_agents, agent_cell, n_cells_x, n_cell
                     j = cell_agents[slot]
                     if lying[j]:
                         continue
+                    if cell_space[slot] != cell_space[own] and not space_link[cell_space[own], cell_space[slot]]:
+                        continue  # spaces never joined (the list holds while nobody changes space)
                     if not (looks_i or headway_time[j] > 0.0):
                         dx = xi - cell_x[slot]
                         dy = yi - cell_y[slot]
@@ -151,19 +159,21 @@ def list_pairs(first_own, cell_start, cell_agents, agent_cell, n_cells_x, n_cell
             cached_cell[slot] = agent_cell[i]
             cached_x[slot] = cell_x[slot]
             cached_y[slot] = cell_y[slot]
+            cached_space[slot] = cell_space[slot]
         state[0] = n_listed
     return own
 
 
 @njit(cache=True)
-def list_walls(cell_agents, agent_cell, cell_x, cell_y, cell_radius, wall_cell_start, wall_cell_ids, walls, cutoff,
-               pair_cache):
-    """After a complete :func:`list_pairs`: per slot, the walls of the agent's cell that are not
-    box-apart from it by reach + skin, in the cell's order (``state[1]`` = 1), or nothing when
-    they do not fit (``state[1]`` = 0: the force pass reads the cells' walls).
+def list_walls(cell_agents, agent_cell, cell_x, cell_y, cell_radius, cell_space, wall_cell_start, wall_cell_ids, walls,
+               wall_space, cutoff, pair_cache):
+    """After a complete :func:`list_pairs`: per slot, the walls of the agent's cell in its space
+    within reach + skin of it, in the cell's order (``state[1]`` = 1), or nothing when they do
+    not fit (``state[1]`` = 0: the force pass reads the cells' walls).
 
-    The force pass skips a wall box-apart by reach (``add_wall_forces``); a wall left out here
-    is box-apart by more than reach + skin − drift, so the pass skips the same walls.
+    The force pass skips a wall of another space or beyond reach (``add_wall_forces``); a wall
+    left out here is of another space (the list holds while nobody changes space) or more than
+    reach + skin − drift away, so the pass skips the same walls.
     """
     state, agent_row, wall_start, wall_ids = pair_cache[6], pair_cache[7], pair_cache[8], pair_cache[9]
     state[1] = 0
@@ -177,7 +187,10 @@ def list_walls(cell_agents, agent_cell, cell_x, cell_y, cell_radius, wall_cell_s
         reach = cutoff + cell_radius[slot] + SKIN_M
         for listed in range(wall_cell_start[c], wall_cell_start[c + 1]):
             w = wall_cell_ids[listed]
-            if box_apart_from_segment(x, y, x, y, walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3], reach):
+            if wall_space[w] != cell_space[slot]:
+                continue
+            qx, qy = closest_point_on_segment(x, y, walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3])
+            if (x - qx) ** 2 + (y - qy) ** 2 > reach * reach * (1.0 + _REACH_SLACK):
                 continue
             if entry == wall_ids.size:
                 return

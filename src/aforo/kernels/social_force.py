@@ -419,19 +419,18 @@ def smooth_forces_pairwise(
     for i in range(pos_x.size):
         n_stiff[i] = 0
         contact_rate[i] = 0.0
-    cached_agent, cached_cell, cached_x, cached_y, pair_start, pair_slot, cache_state = pair_cache[:7]
-    reuse = pair_cache_holds(cache_state, cell_agents, agent_cell, cell_x, cell_y, cached_agent, cached_cell,
-                             cached_x, cached_y)
+    pair_start, pair_slot, cache_state = pair_cache[4], pair_cache[5], pair_cache[6]
+    reuse = pair_cache_holds(cell_agents, agent_cell, cell_x, cell_y, cell_space, pair_cache)
     chunk_first = 0
     while chunk_first < n_listed:
         # one pass when the list holds or fits; a list too long for the cache is made in chunks
         chunk_end = n_listed if reuse else list_pairs(
             chunk_first, cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y, cell_x, cell_y, cell_radius,
-            headway_time, lying, cutoff, pair_cache,
+            cell_space, space_link, headway_time, lying, cutoff, pair_cache,
         )
         if not reuse and cache_state[0] == n_listed:  # kept: list the walls near each agent too
-            list_walls(cell_agents, agent_cell, cell_x, cell_y, cell_radius, wall_cell_start, wall_cell_ids, walls,
-                       cutoff, pair_cache)
+            list_walls(cell_agents, agent_cell, cell_x, cell_y, cell_radius, cell_space, wall_cell_start,
+                       wall_cell_ids, walls, wall_space, cutoff, pair_cache)
         for own in range(chunk_first, chunk_end):
             # Agents listed but not active (partners only) still give their pairs to the others.
             i = cell_agents[own]
