@@ -115,7 +115,9 @@ def sort_by_cell(sim) -> None:
 
 def state_bytes(sim) -> int:
     arrays = [getattr(sim.state, f.name) for f in fields(sim.state)]
-    arrays += [getattr(sim._scratch, f.name) for f in fields(sim._scratch)]
+    for f in fields(sim._scratch):
+        value = getattr(sim._scratch, f.name)
+        arrays += list(value) if isinstance(value, tuple) else [value]
     return sum(a.nbytes for a in arrays)
 
 
@@ -225,8 +227,12 @@ def _restore(sim, snapshot) -> None:
     state, scratch, leaves, step_index, exit_time_s, diagnostics, n_passages = snapshot
     for saved, live in ((state, sim.state), (scratch, sim._scratch), (leaves, sim.venue.leaves)):
         for f in fields(saved):
-            if isinstance(getattr(saved, f.name), np.ndarray):
-                np.copyto(getattr(live, f.name), getattr(saved, f.name))
+            value = getattr(saved, f.name)
+            if isinstance(value, np.ndarray):
+                np.copyto(getattr(live, f.name), value)
+            elif isinstance(value, tuple):  # the lists kept between steps (made again at each call anyway)
+                for saved_array, live_array in zip(value, getattr(live, f.name)):
+                    np.copyto(live_array, saved_array)
     sim.step_index = step_index
     np.copyto(sim.exit_time_s, exit_time_s)
     sim.diagnostics = replace(diagnostics)
@@ -234,7 +240,12 @@ def _restore(sim, snapshot) -> None:
 
 
 def _copy_scratch(sim):
-    return type(sim._scratch)(**{f.name: getattr(sim._scratch, f.name).copy() for f in fields(sim._scratch)})
+    return type(sim._scratch)(**{f.name: _copied(getattr(sim._scratch, f.name)) for f in fields(sim._scratch)})
+
+
+def _copied(value):
+    """A copy of a work array, or of each array of a tuple of them (the lists kept between steps)."""
+    return tuple(a.copy() for a in value) if isinstance(value, tuple) else value.copy()
 
 
 def profile_stages(sim, start, steps: int) -> dict:
