@@ -19,6 +19,23 @@ from aforo.kernels.pair_list import MOST_DRIFT_M
 
 CELL, X_MIN, Y_MIN, NCX, NCY = 1.0, -1.0, -1.0, 8, 8  # a cell holds r + 2 r = 0.75 m
 FOOT = 2.0  # footprint radius over standing radius
+LINK = np.array([[True, True], [True, True]])  # the two spaces of _crowd joined by a portal
+MAX_DZ = 0.5
+
+
+def _heights(seed, space):
+    """Space 1 at heights of 0–1 m (a flight), so some joined pairs are too far apart in z."""
+    rng = np.random.default_rng(seed + 7)
+    return np.where(space == 1, rng.uniform(0.0, 1.0, space.size), 0.0)
+
+
+def _slow(x, y, r, space, z, active, lying, cells, cache, speed, link=LINK):
+    slow_over_bodies(x, y, r, space, z, active, lying, *cells, NCX, NCY, link, MAX_DZ, FOOT, 0.5, cache, speed)
+
+
+def _weight(x, y, r, m, space, z, active, lying, cells, cache, force, load, link=LINK):
+    weight_on_bodies(x, y, r, m, space, z, active, lying, *cells, NCX, NCY, link, MAX_DZ, FOOT, 0.5, cache, force,
+                     load)
 
 
 def _crowd(seed, n, lying_share):
@@ -34,43 +51,60 @@ def _crowd(seed, n, lying_share):
     return x, y, r, m, space, active, lying, cells
 
 
-def _pairs(x, y, r, space, active, lying, reach_of):
+def _pairs(x, y, r, space, z, active, lying, reach_of, link=LINK):
     for b in range(x.size):
         if not (lying[b] and active[b]):
             continue
         for j in range(x.size):
-            if active[j] and not lying[j] and space[j] == space[b]:
+            near = space[j] == space[b] or (link[space[b], space[j]] and abs(z[j] - z[b]) <= MAX_DZ)
+            if active[j] and not lying[j] and near:
                 if np.hypot(x[j] - x[b], y[j] - y[b]) < reach_of(j, b):
                     yield b, j
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(1, 120), share=st.floats(0.0, 0.5))
-def test_kernels_match_a_plain_twin(seed, n, share):
-    x, y, r, m, space, active, lying, (start, agents, agent_cell) = _crowd(seed, n, share)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 120), share=st.floats(0.0, 0.5), joined=st.booleans())
+def test_kernels_match_a_plain_twin(seed, n, share, joined):
+    """Agents in the body's space count, and agents of a joined space within MAX_DZ of its
+    height (a walker across a portal stands on a body lying at it), as in the force pass."""
+    x, y, r, m, space, active, lying, cells = _crowd(seed, n, share)
+    z = _heights(seed, space)
+    link = LINK if joined else np.eye(2, dtype=bool)
     speed = np.full(n, 1.2)
-    slow_over_bodies(x, y, r, space, active, lying, start, agents, agent_cell, NCX, NCY, FOOT, 0.5,
-                     new_body_cache(x.size), speed)
-    over = {j for _, j in _pairs(x, y, r, space, active, lying, lambda j, b: r[j] + FOOT * r[b])}
+    _slow(x, y, r, space, z, active, lying, cells, new_body_cache(n), speed, link)
+    over = {j for _, j in _pairs(x, y, r, space, z, active, lying, lambda j, b: r[j] + FOOT * r[b], link)}
     expected = np.where(np.isin(np.arange(n), list(over)), 0.6, 1.2)
     assert np.array_equal(speed, expected)
 
     force = np.zeros(n)
     load = np.full(n, 10.0)
-    weight_on_bodies(x, y, r, m, space, active, lying, start, agents, agent_cell, NCX, NCY, FOOT, 0.5,
-                     new_body_cache(x.size), force, load)
+    _weight(x, y, r, m, space, z, active, lying, cells, new_body_cache(n), force, load, link)
     expected = np.zeros(n)
-    for b, j in _pairs(x, y, r, space, active, lying, lambda j, b: FOOT * r[b]):
+    for b, j in _pairs(x, y, r, space, z, active, lying, lambda j, b: FOOT * r[b], link):
         expected[b] += 0.5 * m[j] * GRAVITY_M_PER_S2
     np.testing.assert_allclose(force, expected, rtol=1e-12, atol=0)
     np.testing.assert_allclose(load, 10.0 + expected, rtol=1e-12, atol=0)
 
 
+def test_a_walker_across_a_portal_stands_on_a_body_lying_at_it():
+    """A body on a landing (space 0) and a walker 0.3 m away on the flight (space 1) at 0.2 m
+    higher: the walker is over it and weighs on it; 2 m higher, or with the spaces not joined,
+    it is not."""
+    x, y, r = np.array([1.0, 1.3]), np.array([1.0, 1.0]), np.full(2, 0.2)
+    m, space, active, lying = np.full(2, 70.0), np.array([0, 1]), np.ones(2, bool), np.array([True, False])
+    cells = build_agent_cells(x, y, active, X_MIN, Y_MIN, CELL, NCX, NCY, np.arange(2))
+    for z, link, counted in ((np.array([0.0, 0.2]), LINK, True), (np.array([0.0, 2.0]), LINK, False),
+                             (np.array([0.0, 0.2]), np.eye(2, dtype=bool), False)):
+        speed, force, load = np.full(2, 1.2), np.zeros(2), np.zeros(2)
+        _slow(x, y, r, space, z, active, lying, cells, new_body_cache(2), speed, link)
+        _weight(x, y, r, m, space, z, active, lying, cells, new_body_cache(2), force, load, link)
+        assert (speed[1] == 0.6) == counted and (force[0] == 0.5 * 70.0 * GRAVITY_M_PER_S2) == counted
+
+
 def test_nobody_lying_changes_nothing():
-    x, y, r, m, space, active, lying, (start, agents, agent_cell) = _crowd(1, 50, 0.0)
+    x, y, r, m, space, active, lying, cells = _crowd(1, 50, 0.0)
     speed = np.full(50, 1.2)
-    slow_over_bodies(x, y, r, space, active, lying, start, agents, agent_cell, NCX, NCY, FOOT, 0.5,
-                     new_body_cache(x.size), speed)
+    _slow(x, y, r, space, _heights(1, space), active, lying, cells, new_body_cache(x.size), speed)
     assert np.all(speed == 1.2)
 
 
@@ -82,13 +116,13 @@ def _no_room(n):
 
 def _both(x, y, r, m, space, active, lying, cache):
     """slow_over_bodies and weight_on_bodies on the cells of (x, y), with ``cache``."""
-    start, agents, agent_cell = build_agent_cells(x, y, active, X_MIN, Y_MIN, CELL, NCX, NCY, np.arange(x.size))
+    cells = build_agent_cells(x, y, active, X_MIN, Y_MIN, CELL, NCX, NCY, np.arange(x.size))
+    z = _heights(0, space)
     speed = np.full(x.size, 1.2)
-    slow_over_bodies(x, y, r, space, active, lying, start, agents, agent_cell, NCX, NCY, FOOT, 0.5, cache, speed)
+    _slow(x, y, r, space, z, active, lying, cells, cache, speed)
     force, load = np.zeros(x.size), np.full(x.size, 10.0)
-    weight_on_bodies(x, y, r, m, space, active, lying, start, agents, agent_cell, NCX, NCY, FOOT, 0.5, cache,
-                     force, load)
-    return speed, force, load, agent_cell
+    _weight(x, y, r, m, space, z, active, lying, cells, cache, force, load)
+    return speed, force, load, cells[2]
 
 
 @settings(max_examples=30, deadline=None)
@@ -148,8 +182,6 @@ def test_a_walker_coming_from_beyond_the_skin_is_counted():
     assert speed[1] == 0.6  # over the footprint now
 
 
-LINK = np.array([[True, True], [True, True]])  # the two spaces of _crowd joined by a portal
-MAX_DZ = 0.5
 
 
 def _stood_on_numpy(pos_x, pos_y, radius, space, elevation, active, lying, down_s, link, max_dz, footprint_factor):

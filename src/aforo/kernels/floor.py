@@ -38,36 +38,39 @@ def _any_lying(active, lying):
 
 
 @njit(cache=True)
-def slow_over_bodies(pos_x, pos_y, radius, space, active, lying, cell_start, cell_agents, agent_cell,
-                     n_cells_x, n_cells_y, footprint, speed_factor, body_cache, speed_now):
+def slow_over_bodies(pos_x, pos_y, radius, space, elevation, active, lying, cell_start, cell_agents, agent_cell,
+                     n_cells_x, n_cells_y, space_link, max_dz, footprint, speed_factor, body_cache, speed_now):
     """Upright agents whose disc overlaps a lying body's footprint (a disc of ``footprint`` × its
     radius) walk at ``speed_factor`` × their speed (once, however many bodies they are over)."""
     if speed_factor >= 1.0 or not _any_lying(active, lying):
         return
     over = np.zeros(pos_x.size, np.bool_)
-    _underfoot(pos_x, pos_y, radius, np.zeros(0), space, active, lying, cell_start, cell_agents, agent_cell,
-               n_cells_x, n_cells_y, footprint, body_cache, over, 0.0, np.zeros(0), np.zeros(0))
+    _underfoot(pos_x, pos_y, radius, np.zeros(0), space, elevation, active, lying, cell_start, cell_agents, agent_cell,
+               n_cells_x, n_cells_y, space_link, max_dz, footprint, body_cache, over, 0.0, np.zeros(0), np.zeros(0))
     for j in range(pos_x.size):
         if over[j]:
             speed_now[j] *= speed_factor
 
 
 @njit(cache=True)
-def weight_on_bodies(pos_x, pos_y, radius, mass, space, active, lying, cell_start, cell_agents, agent_cell,
-                     n_cells_x, n_cells_y, footprint, weight_fraction, body_cache, contact_force, load_sum):
+def weight_on_bodies(pos_x, pos_y, radius, mass, space, elevation, active, lying, cell_start, cell_agents,
+                     agent_cell, n_cells_x, n_cells_y, space_link, max_dz, footprint, weight_fraction, body_cache,
+                     contact_force, load_sum):
     """Each upright agent whose centre lies within a lying body's footprint adds
     ``weight_fraction`` × m g (N) to the body's contact force and to its load for harm."""
     if weight_fraction <= 0.0 or not _any_lying(active, lying):
         return
-    _underfoot(pos_x, pos_y, radius, mass, space, active, lying, cell_start, cell_agents, agent_cell,
-               n_cells_x, n_cells_y, footprint, body_cache, np.zeros(0, np.bool_), weight_fraction, contact_force,
-               load_sum)
+    _underfoot(pos_x, pos_y, radius, mass, space, elevation, active, lying, cell_start, cell_agents, agent_cell,
+               n_cells_x, n_cells_y, space_link, max_dz, footprint, body_cache, np.zeros(0, np.bool_),
+               weight_fraction, contact_force, load_sum)
 
 
 @njit(cache=True)
-def _underfoot(pos_x, pos_y, radius, mass, space, active, lying, cell_start, cell_agents, agent_cell,
-               n_cells_x, n_cells_y, footprint, body_cache, over, weight_fraction, contact_force, load_sum):
-    """For every lying body and every upright agent of its space near it: mark the agent in
+def _underfoot(pos_x, pos_y, radius, mass, space, elevation, active, lying, cell_start, cell_agents, agent_cell,
+               n_cells_x, n_cells_y, space_link, max_dz, footprint, body_cache, over, weight_fraction, contact_force,
+               load_sum):
+    """For every lying body and every upright agent near it, in its space or in a joined space
+    at nearly its height (``may_interact``, as in the force pass and :func:`stood_on`): mark the agent in
     ``over`` (when given) if its disc overlaps the body's footprint (radius ``footprint`` × r),
     and add the agent's weight share to the body's ``contact_force`` and ``load_sum`` (when a
     weight fraction is given) if its centre is over the footprint.
@@ -96,7 +99,8 @@ def _underfoot(pos_x, pos_y, radius, mass, space, active, lying, cell_start, cel
         reach = footprint * radius[b]
         for k in range(first, end):
             j = ids[k]
-            if space[j] != space[b]:
+            if space[j] != space[b] and not may_interact(space[b], space[j], elevation[b], elevation[j], space_link,
+                                                         max_dz):
                 continue
             dx = pos_x[j] - pos_x[b]
             dy = pos_y[j] - pos_y[b]

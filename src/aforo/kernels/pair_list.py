@@ -47,11 +47,11 @@ def new_pair_cache(n_agents: int) -> tuple:
 
     (cached_agent, cached_cell, cached_x, cached_y, pair_start, pair_slot, state, agent_row,
     wall_start, wall_ids, cached_space): per slot of the cell lists when the list was made, the
-    agent, its cell, position (and, last, space); the CSR pair list; ``state[0]``, the number of listed agents it was made
-    for, −1 when it must be made again, and ``state[1]``, 1 when the walls are listed too:
-    per slot, the walls of the agent's cell within reach + skin (CSR ``wall_start``,
-    ``wall_ids``; ``agent_row`` gives an agent's slot). The pair list has room for at least
-    ``n_agents`` pairs, so one agent's pairs always fit.
+    agent, its cell, position (and, last, space); the CSR pair list; ``state[0]``, the number
+    of listed agents it was made for, −1 when it must be made again, and ``state[1]``, 1 when
+    the walls are listed too: per slot, the walls of the agent's cell in its space within
+    reach + skin (CSR ``wall_start``, ``wall_ids``; ``agent_row`` gives an agent's slot). The
+    pair list has room for at least ``n_agents`` pairs, so one agent's pairs always fit.
     """
     slots = max(1, min(n_agents, SLOTS_CACHED))
     return (

@@ -122,8 +122,9 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
             limp, mass, relaxation_time, desired_speed, dir_x, dir_y, speed_now,
         )
         slow_over_bodies(
-            pos_x, pos_y, radius, space, active, lying, cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y,
-            params[P_BODY_FOOTPRINT], params[P_SPEED_OVER_BODY], body_cache, speed_now,
+            pos_x, pos_y, radius, space, elevation, active, lying, cell_start, cell_agents, agent_cell, n_cells_x,
+            n_cells_y, space_link, params[P_MAX_DZ], params[P_BODY_FOOTPRINT], params[P_SPEED_OVER_BODY], body_cache,
+            speed_now,
         )
         # 3. forces
         smooth_forces(
@@ -182,8 +183,9 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
             contact_force[i] = radial_sum[i] / n_sub if n_sub > 0 else 0.0
             load_sum[i] += contact_force[i]  # the frame's mean load, for harm
         weight_on_bodies(
-            pos_x, pos_y, radius, mass, space, active, lying, cell_start, cell_agents, agent_cell, n_cells_x,
-            n_cells_y, params[P_BODY_FOOTPRINT], params[P_WEIGHT_ON_BODY], body_cache, contact_force, load_sum,
+            pos_x, pos_y, radius, mass, space, elevation, active, lying, cell_start, cell_agents, agent_cell,
+            n_cells_x, n_cells_y, space_link, params[P_MAX_DZ], params[P_BODY_FOOTPRINT], params[P_WEIGHT_ON_BODY],
+            body_cache, contact_force, load_sum,
         )
         # 5. walls
         enforce_walls(
