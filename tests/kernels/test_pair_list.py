@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from aforo.kernels.cells import build_agent_cells
 from aforo.kernels.constraints import GUARD_DRIFT_M, enforce_walls
-from aforo.kernels.pair_list import MOST_DRIFT_M, SKIN_M, new_pair_cache, pair_cache_holds
+from aforo.kernels.pair_list import BACK_OFF_STEPS, MOST_DRIFT_M, SKIN_M, new_pair_cache, pair_cache_holds
 from aforo.kernels.social_force import (
     STATUS_WALL_PUSHED,
     STATUS_WALL_REVERTED,
@@ -109,7 +109,7 @@ def test_a_list_too_long_for_the_cache_is_made_in_chunks():
     n = inputs[0].size
     big = new_pair_cache(n)
     slots = (np.zeros(7, np.int64), np.zeros(7, np.int64), np.zeros(7), np.zeros(7), np.zeros(8, np.int64))
-    small = slots + (np.zeros(max(n, 60), np.int64), np.array([-1, 0]), big[7], np.zeros(8, np.int64),
+    small = slots + (np.zeros(max(n, 60), np.int64), np.array([-1, 0, 0, 0]), big[7], np.zeros(8, np.int64),
                      np.zeros(56, np.int64), np.zeros(7, np.int64))
     args = _with_positions(inputs, inputs[0].copy(), inputs[1].copy(), small)
     outputs = _outputs(n)
@@ -218,3 +218,23 @@ def test_changing_space_in_place_makes_the_list_again():
     outputs = _outputs(n)
     smooth_forces_pairwise(*moved, *outputs)
     _same(moved, outputs)
+
+
+def test_a_crowd_that_keeps_changing_cells_is_read_from_the_cells():
+    """Lists that do not last a step are not made for the next BACK_OFF_STEPS passes (the
+    cells are read instead), then tried again; the same bits throughout."""
+    inputs, _ = _smooth_inputs(11, n=200)
+    n = inputs[0].size
+    cache = new_pair_cache(n)
+    x, y = inputs[0].copy(), inputs[1].copy()
+    made = []
+    for step in range(BACK_OFF_STEPS + 4):
+        x, y = x + 0.3, y + 0.1  # everyone walks 0.3 m: someone changes cell every pass
+        args = _with_positions(inputs, x.copy(), y.copy(), cache)
+        assert not _holds(args)
+        outputs = _outputs(n)
+        smooth_forces_pairwise(*args, *outputs)
+        _same(args, outputs)
+        if cache[6][0] >= 0:
+            made.append(step)
+    assert made == [0, BACK_OFF_STEPS + 1]  # made, dropped at once, cells for 8 passes, made again

@@ -23,8 +23,10 @@ it at each call (``invalidate_pair_cache``): between calls agents are renumbered
 headways and bodies on the floor change.
 
 In the Los Olivos crush the crowd stands for minutes: the list lasts thousands of steps and a
-pass reads a third of the candidates. A walking crowd changes cell every few steps and gains
-nothing; making the list costs about what the cells cost to read.
+pass reads a third of the candidates. In a walking crowd of a few hundred someone changes cell
+every step, and making a list that is dropped at once cost a fifth of the pass (500 walkers:
+4.0 → 3.3 × 10⁶ agent-steps/s); so after a list that did not last a step the pass reads the
+cells for a few steps before trying again (:func:`list_worth_making`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ _REACH_SLACK = 1e-9  # relative: a pair at the reach's edge is kept, whatever th
 SLOTS_CACHED = 1024  # agents whose list is kept; larger crowds are listed in chunks each step
 PAIRS_PER_SLOT = 48  # room in the list per agent (a crush: about 12 within reach + skin)
 WALLS_PER_SLOT = 8  # room in the wall list per agent (a corner: 2 or 3 within reach + skin)
+BACK_OFF_STEPS = 8  # steps without a list after one that did not last a step
 
 
 def new_pair_cache(n_agents: int) -> tuple:
@@ -48,10 +51,12 @@ def new_pair_cache(n_agents: int) -> tuple:
     (cached_agent, cached_cell, cached_x, cached_y, pair_start, pair_slot, state, agent_row,
     wall_start, wall_ids, cached_space): per slot of the cell lists when the list was made, the
     agent, its cell, position (and, last, space); the CSR pair list; ``state[0]``, the number
-    of listed agents it was made for, −1 when it must be made again, and ``state[1]``, 1 when
+    of listed agents it was made for, −1 when it must be made again, ``state[1]``, 1 when
     the walls are listed too: per slot, the walls of the agent's cell in its space within
-    reach + skin (CSR ``wall_start``, ``wall_ids``; ``agent_row`` gives an agent's slot). The
-    pair list has room for at least ``n_agents`` pairs, so one agent's pairs always fit.
+    reach + skin (CSR ``wall_start``, ``wall_ids``; ``agent_row`` gives an agent's slot);
+    ``state[2]``, the steps the list has been kept, ``state[3]``, steps left without a list
+    (:func:`list_worth_making`). The pair list has room for at least ``n_agents`` pairs, so
+    one agent's pairs always fit.
     """
     slots = max(1, min(n_agents, SLOTS_CACHED))
     return (
@@ -61,12 +66,31 @@ def new_pair_cache(n_agents: int) -> tuple:
         np.zeros(slots),
         np.zeros(slots + 1, np.int64),
         np.zeros(max(n_agents, PAIRS_PER_SLOT * slots), np.int64),
-        np.array([-1, 0], np.int64),
+        np.array([-1, 0, 0, 0], np.int64),
         np.zeros(max(n_agents, 1), np.int64),
         np.zeros(slots + 1, np.int64),
         np.zeros(WALLS_PER_SLOT * slots, np.int64),
         np.zeros(slots, np.int64),
     )
+
+
+@njit(cache=True)
+def list_worth_making(state):
+    """Whether the force pass should make a list this step (the last one no longer holds).
+
+    Not when the last list did not last a single step (a walking crowd, where someone changes
+    cell every step: making the list then costs more than reading the cells), nor for the
+    :data:`BACK_OFF_STEPS` steps after that; then it is tried again. Either way the results
+    are the same bits: the pass reads the same candidates, from the list or from the cells.
+    """
+    if state[3] > 0:
+        state[3] -= 1
+        return False
+    if state[0] >= 0 and state[2] == 0:
+        state[0] = -1
+        state[3] = BACK_OFF_STEPS - 1  # this step is the first without
+        return False
+    return True
 
 
 @njit(cache=True)
@@ -112,6 +136,7 @@ def list_pairs(first_own, cell_start, cell_agents, agent_cell, n_cells_x, n_cell
         raise ValueError("pair cache made for fewer agents than are listed")
     state[0] = -1
     state[1] = 0
+    state[2] = 0  # steps the new list has been kept (list_worth_making)
     pair = 0
     pair_start[0] = 0
     own = first_own

@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 from aforo.kernels.geometry import box_apart_from_segment, closest_point_on_segment, projects_inside
-from aforo.kernels.pair_list import list_pairs, list_walls, pair_cache_holds
+from aforo.kernels.pair_list import list_pairs, list_walls, list_worth_making, pair_cache_holds
 from aforo.kernels.serial import use_as_serial_twin
 
 # Layout of the float64 parameter vector passed to kernels (see aforo.physics.parameters).
@@ -396,6 +396,8 @@ def smooth_forces_pairwise(
     order, so the sums are the same bits; it is made again when one has, and at the start of
     every call of the pipeline (:func:`invalidate_pair_cache`). In a standing crush it lasts
     for thousands of steps, and a pass reads a third of the candidates (docs/performance.md).
+    Where lists do not last a step (a walking crowd) the pass reads the cells' candidates
+    directly for a while (``list_worth_making``): the same candidates, in the same order.
     """
     n_listed = cell_agents.size
     cell_x = np.empty(n_listed)
@@ -421,16 +423,21 @@ def smooth_forces_pairwise(
         contact_rate[i] = 0.0
     pair_start, pair_slot, cache_state = pair_cache[4], pair_cache[5], pair_cache[6]
     reuse = pair_cache_holds(cell_agents, agent_cell, cell_x, cell_y, cell_space, pair_cache)
+    if reuse:
+        cache_state[2] += 1
+    listing = reuse or list_worth_making(cache_state)  # else the cells are read, as a walking crowd's are
     chunk_first = 0
     while chunk_first < n_listed:
         # one pass when the list holds or fits; a list too long for the cache is made in chunks
-        chunk_end = n_listed if reuse else list_pairs(
-            chunk_first, cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y, cell_x, cell_y, cell_radius,
-            cell_space, space_link, headway_time, lying, cutoff, pair_cache,
-        )
-        if not reuse and cache_state[0] == n_listed:  # kept: list the walls near each agent too
-            list_walls(cell_agents, agent_cell, cell_x, cell_y, cell_radius, cell_space, wall_cell_start,
-                       wall_cell_ids, walls, wall_space, cutoff, pair_cache)
+        chunk_end = n_listed
+        if listing and not reuse:
+            chunk_end = list_pairs(
+                chunk_first, cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y, cell_x, cell_y, cell_radius,
+                cell_space, space_link, headway_time, lying, cutoff, pair_cache,
+            )
+            if cache_state[0] == n_listed:  # kept: list the walls near each agent too
+                list_walls(cell_agents, agent_cell, cell_x, cell_y, cell_radius, cell_space, wall_cell_start,
+                           wall_cell_ids, walls, wall_space, cutoff, pair_cache)
         for own in range(chunk_first, chunk_end):
             # Agents listed but not active (partners only) still give their pairs to the others.
             i = cell_agents[own]
@@ -441,51 +448,66 @@ def smooth_forces_pairwise(
             exi = dir_x[i]
             eyi = dir_y[i]
             looks_i = headway_time[i] > 0.0
-            for pair in range(pair_start[own - chunk_first], pair_start[own - chunk_first + 1]):
-                slot = pair_slot[pair]
-                sj = cell_space[slot]
-                j = cell_agents[slot]
-                if sj != si and not may_interact(si, sj, elevation[i], elevation[j], space_link, max_dz):
-                    continue
-                dx = xi - cell_x[slot]  # from j to i; from i to j it is −dx, exactly
-                dy = yi - cell_y[slot]
-                radii = ri + cell_radius[slot]
-                dist_sq = dx * dx + dy * dy
-                exj = dir_x[j]
-                eyj = dir_y[j]
-                j_in_path_of_i = looks_i and -(dx * exi + dy * eyi) > 0.0 and abs(dx * eyi - dy * exi) < radii
-                i_in_path_of_j = (headway_time[j] > 0.0 and dx * exj + dy * eyj > 0.0
-                                  and abs(dx * eyj - dy * exj) < radii)
-                if not (j_in_path_of_i or i_in_path_of_j) and _surely_beyond(dist_sq, cutoff + radii):
-                    continue
-                if lying[i] or lying[j]:
-                    continue  # bodies on the floor are stepped over and lie as they fell (hazards/floor.py)
-                dist = math.sqrt(dist_sq)
-                gap = dist - radii
-                if j_in_path_of_i and gap < ahead[own]:
-                    ahead[own] = gap
-                if i_in_path_of_j and gap < ahead[slot]:
-                    ahead[slot] = gap
-                if gap > cutoff:
-                    continue
-                if gap <= margin:
-                    # k counts even before touching: the pair may close within the step.
-                    stiffness = A / B * math.exp(-gap / B) + k
-                    friction = kappa * max(-gap, 0.0)
-                    if active[i]:
-                        _add_stiff_partner(i, j, own, stiffness, friction, stiff_partners, n_stiff,
-                                           stiffness_sum, friction_sum, status)
-                    if active[j]:
-                        _add_stiff_partner(j, i, slot, stiffness, friction, stiff_partners, n_stiff,
-                                           stiffness_sum, friction_sum, status)
-                    continue
-                repulsion = A * math.exp(-gap / B)
-                push_x = repulsion * dx / dist
-                push_y = repulsion * dy / dist
-                sum_fx[own] += push_x
-                sum_fy[own] += push_y
-                sum_fx[slot] -= push_x
-                sum_fy[slot] -= push_y
+            c = agent_cell[i]
+            cx = c % n_cells_x
+            cy = c // n_cells_x
+            x_first = max(cx - 1, 0)
+            x_end = min(cx + 2, n_cells_x)
+            row_first = max(cy - 1, 0)
+            # candidates: the listed pairs (one run), or the later partners of the block's rows
+            for run in range(1 if listing else min(cy + 2, n_cells_y) - row_first):
+                if listing:
+                    first = pair_start[own - chunk_first]
+                    end = pair_start[own - chunk_first + 1]
+                else:
+                    row = row_first + run
+                    first = max(cell_start[row * n_cells_x + x_first], own + 1)  # later partners only
+                    end = cell_start[row * n_cells_x + x_end]
+                for candidate in range(first, end):
+                    slot = pair_slot[candidate] if listing else candidate
+                    sj = cell_space[slot]
+                    j = cell_agents[slot]
+                    if sj != si and not may_interact(si, sj, elevation[i], elevation[j], space_link, max_dz):
+                        continue
+                    dx = xi - cell_x[slot]  # from j to i; from i to j it is −dx, exactly
+                    dy = yi - cell_y[slot]
+                    radii = ri + cell_radius[slot]
+                    dist_sq = dx * dx + dy * dy
+                    exj = dir_x[j]
+                    eyj = dir_y[j]
+                    j_in_path_of_i = looks_i and -(dx * exi + dy * eyi) > 0.0 and abs(dx * eyi - dy * exi) < radii
+                    i_in_path_of_j = (headway_time[j] > 0.0 and dx * exj + dy * eyj > 0.0
+                                      and abs(dx * eyj - dy * exj) < radii)
+                    if not (j_in_path_of_i or i_in_path_of_j) and _surely_beyond(dist_sq, cutoff + radii):
+                        continue
+                    if lying[i] or lying[j]:
+                        continue  # bodies on the floor are stepped over and lie as they fell (hazards/floor.py)
+                    dist = math.sqrt(dist_sq)
+                    gap = dist - radii
+                    if j_in_path_of_i and gap < ahead[own]:
+                        ahead[own] = gap
+                    if i_in_path_of_j and gap < ahead[slot]:
+                        ahead[slot] = gap
+                    if gap > cutoff:
+                        continue
+                    if gap <= margin:
+                        # k counts even before touching: the pair may close within the step.
+                        stiffness = A / B * math.exp(-gap / B) + k
+                        friction = kappa * max(-gap, 0.0)
+                        if active[i]:
+                            _add_stiff_partner(i, j, own, stiffness, friction, stiff_partners, n_stiff,
+                                               stiffness_sum, friction_sum, status)
+                        if active[j]:
+                            _add_stiff_partner(j, i, slot, stiffness, friction, stiff_partners, n_stiff,
+                                               stiffness_sum, friction_sum, status)
+                        continue
+                    repulsion = A * math.exp(-gap / B)
+                    push_x = repulsion * dx / dist
+                    push_y = repulsion * dy / dist
+                    sum_fx[own] += push_x
+                    sum_fy[own] += push_y
+                    sum_fx[slot] -= push_x
+                    sum_fy[slot] -= push_y
         chunk_first = chunk_end
     # the sums are complete (no agent visited later has a pair with an earlier one): hand them
     # from slots to agents, for the walls to be added after the partners, as in smooth_forces
