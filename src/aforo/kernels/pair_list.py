@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from aforo.kernels.cells import neighbour_block
 from aforo.kernels.geometry import closest_point_on_segment
 
 SKIN_M = 0.1  # reach beyond the force range kept in the list (m)
@@ -142,13 +143,7 @@ def list_pairs(first_own, cell_start, cell_agents, agent_cell, n_cells_x, n_cell
     own = first_own
     while own < n_listed and own - first_own < pair_start.size - 1:
         i = cell_agents[own]
-        c = agent_cell[i]
-        cx = c % n_cells_x
-        cy = c // n_cells_x
-        x_first = max(cx - 1, 0)
-        x_end = min(cx + 2, n_cells_x)
-        row_first = max(cy - 1, 0)
-        row_end = min(cy + 2, n_cells_y)
+        row_first, row_end, x_first, x_end = neighbour_block(agent_cell[i], n_cells_x, n_cells_y)
         most = 0  # candidates at most: stop before an agent whose pairs might not fit
         for row in range(row_first, row_end):
             most += max(cell_start[row * n_cells_x + x_end] - max(cell_start[row * n_cells_x + x_first], own + 1), 0)

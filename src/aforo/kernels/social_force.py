@@ -23,6 +23,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from aforo.kernels.cells import neighbour_block
 from aforo.kernels.geometry import box_apart_from_segment, closest_point_on_segment, projects_inside
 from aforo.kernels.pair_list import list_pairs, list_walls, list_worth_making, pair_cache_holds
 from aforo.kernels.serial import use_as_serial_twin
@@ -448,14 +449,9 @@ def smooth_forces_pairwise(
             exi = dir_x[i]
             eyi = dir_y[i]
             looks_i = headway_time[i] > 0.0
-            c = agent_cell[i]
-            cx = c % n_cells_x
-            cy = c // n_cells_x
-            x_first = max(cx - 1, 0)
-            x_end = min(cx + 2, n_cells_x)
-            row_first = max(cy - 1, 0)
+            row_first, row_end, x_first, x_end = neighbour_block(agent_cell[i], n_cells_x, n_cells_y)
             # candidates: the listed pairs (one run), or the later partners of the block's rows
-            for run in range(1 if listing else min(cy + 2, n_cells_y) - row_first):
+            for run in range(1 if listing else row_end - row_first):
                 if listing:
                     first = pair_start[own - chunk_first]
                     end = pair_start[own - chunk_first + 1]
