@@ -79,7 +79,7 @@ def _underfoot(pos_x, pos_y, radius, mass, space, elevation, active, lying, cell
     explains the rule: the upright agents of the body's 3 × 3 cells within reach + skin, listed
     in the cells' order, kept while no agent changes cell or moves a drift), else from the cells;
     the same agents are counted in the same order either way."""
-    near_start, near_ids, body_of_row, state = body_cache[3], body_cache[4], body_cache[5], body_cache[6]
+    near_start, near_ids, state = body_cache[3], body_cache[4], body_cache[6]
     if not _near_bodies_hold(pos_x, pos_y, active, agent_cell, body_cache):
         _list_near_bodies(pos_x, pos_y, radius, active, lying, cell_start, cell_agents, agent_cell, n_cells_x,
                           n_cells_y, footprint, body_cache)
