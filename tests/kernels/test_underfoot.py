@@ -159,9 +159,9 @@ def test_near_agents_that_do_not_fit_are_read_from_the_cells():
     cache = new_body_cache(120)
     small = _no_room(120)
     got = _both(x, y, r, m, space, active, lying, small)
-    assert small[6][0] == -1  # not kept
+    assert small[5][0] == -1  # not kept
     expected = _both(x, y, r, m, space, active, lying, cache)
-    assert cache[6][0] > 0  # kept
+    assert cache[5][0] > 0  # kept
     for a, b in zip(got, expected):
         assert np.array_equal(a, b)
     assert (got[0] < 1.2).any() and (got[1] > 0).any()
@@ -176,7 +176,7 @@ def test_a_walker_coming_from_beyond_the_skin_is_counted():
     m, space, active, lying = np.full(2, 70.0), np.zeros(2, np.int64), np.ones(2, bool), np.array([True, False])
     cache = new_body_cache(2)
     speed, force, _, _ = _both(x, y, r, m, space, active, lying, cache)
-    assert speed[1] == 1.2 and force[0] == 0.0 and cache[6][0] == 1
+    assert speed[1] == 1.2 and force[0] == 0.0 and cache[5][0] == 1
     x[1] -= 0.12
     speed, force, _, _ = _both(x, y, r, m, space, active, lying, cache)
     assert speed[1] == 0.6  # over the footprint now

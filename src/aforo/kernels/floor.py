@@ -79,7 +79,7 @@ def _underfoot(pos_x, pos_y, radius, mass, space, elevation, active, lying, cell
     explains the rule: the upright agents of the body's 3 × 3 cells within reach + skin, listed
     in the cells' order, kept while no agent changes cell or moves a drift), else from the cells;
     the same agents are counted in the same order either way."""
-    near_start, near_ids, state = body_cache[3], body_cache[4], body_cache[6]
+    near_start, near_ids, state = body_cache[3], body_cache[4], body_cache[5]
     if not _near_bodies_hold(pos_x, pos_y, active, agent_cell, body_cache):
         _list_near_bodies(pos_x, pos_y, radius, active, lying, cell_start, cell_agents, agent_cell, n_cells_x,
                           n_cells_y, footprint, body_cache)
@@ -135,27 +135,26 @@ def _block_upright(b, active, lying, cell_start, cell_agents, agent_cell, n_cell
 def new_body_cache(n_agents: int) -> tuple:
     """An empty cache of the upright agents near each lying body, for ``n_agents`` agents.
 
-    (cached_cell, cached_x, cached_y, near_start, near_ids, body_of_row, state): each agent's
-    cell and position when the lists were made; per lying body (in index order, ``body_of_row``)
-    its near agents (CSR); ``state[0]``, the number of bodies listed, −1 when the lists must be
+    (cached_cell, cached_x, cached_y, near_start, near_ids, state): each agent's cell and
+    position when the lists were made; per lying body, in index order, its near agents (CSR); ``state[0]``, the number of bodies listed, −1 when the lists must be
     made again (the pipeline invalidates them at each call: ``invalidate_body_cache``).
     """
     n = max(n_agents, 1)
     bodies = min(n, BODIES_CACHED)
     return (np.full(n, -2, np.int64), np.zeros(n), np.zeros(n), np.zeros(bodies + 1, np.int64),
-            np.zeros(NEAR_PER_BODY * bodies, np.int64), np.zeros(bodies, np.int64), np.full(1, -1, np.int64))
+            np.zeros(NEAR_PER_BODY * bodies, np.int64), np.full(1, -1, np.int64))
 
 
 @njit(cache=True)
 def invalidate_body_cache(body_cache):
-    body_cache[6][0] = -1
+    body_cache[5][0] = -1
 
 
 @njit(cache=True)
 def _near_bodies_hold(pos_x, pos_y, active, agent_cell, body_cache):
     """True when every agent is in the cell it was in when the lists were made, and no active
     one has moved more than the drift since."""
-    cached_cell, cached_x, cached_y, state = body_cache[0], body_cache[1], body_cache[2], body_cache[6]
+    cached_cell, cached_x, cached_y, state = body_cache[0], body_cache[1], body_cache[2], body_cache[5]
     if state[0] < 0:
         return False
     most_sq = MOST_DRIFT_M * MOST_DRIFT_M
@@ -175,7 +174,7 @@ def _list_near_bodies(pos_x, pos_y, radius, active, lying, cell_start, cell_agen
                       n_cells_y, footprint, body_cache):
     """Per lying body, the upright agents of its cells within r_j + footprint × r_b + skin, in
     the cells' order; ``state[0]`` stays −1 when they do not fit (read from the cells then)."""
-    cached_cell, cached_x, cached_y, near_start, near_ids, body_of_row, state = body_cache
+    cached_cell, cached_x, cached_y, near_start, near_ids, state = body_cache
     state[0] = -1
     entry = 0
     row = 0
@@ -183,7 +182,7 @@ def _list_near_bodies(pos_x, pos_y, radius, active, lying, cell_start, cell_agen
     for b in range(pos_x.size):
         if not (lying[b] and active[b]):
             continue
-        if row == body_of_row.size:
+        if row == near_start.size - 1:  # no room for another body
             return
         reach = footprint * radius[b] + SKIN_M
         row_first, row_end, x_first, x_end = neighbour_block(agent_cell[b], n_cells_x, n_cells_y)
@@ -200,7 +199,6 @@ def _list_near_bodies(pos_x, pos_y, radius, active, lying, cell_start, cell_agen
                     return
                 near_ids[entry] = j
                 entry += 1
-        body_of_row[row] = b
         row += 1
         near_start[row] = entry
     for i in range(pos_x.size):
