@@ -43,7 +43,7 @@ def wall_force(p, v, r, a, b, e, A, B, k, kappa):
 
 def smooth_forces(pos, radius, space, active, walls, wall_space, link, elevation, A, B, cutoff, margin, max_dz, e,
                   lying=None):
-    """All-pairs reference of kernels.social_force.smooth_forces: (force [n,2], stiff sets).
+    """All-pairs reference of kernels.smooth_pass.smooth_forces: (force [n,2], stiff sets).
     Bodies on the floor (``lying``) act on no one and no one on them."""
     lying = np.zeros(len(pos), bool) if lying is None else lying
     n = len(pos)
@@ -83,6 +83,58 @@ def smooth_forces(pos, radius, space, active, walls, wall_space, link, elevation
             facing = 0.0 <= np.dot(pos[i] - a, ab) <= np.dot(ab, ab)
             force[i] += wall_social(A, B, gap, (pos[i] - q) / d, facing, e[i])
     return force, stiff, stiff_walls
+
+
+def partner_sums_in_block_order(pos_x, pos_y, radius, space, elevation, active, lying, cell_start, cell_agents,
+                                agent_cell, n_cells_x, n_cells_y, link, A, B, k, kappa, cutoff, margin, max_dz,
+                                dir_x, dir_y, headway, max_partners):
+    """The partners' part of the smooth force pass, agent by agent, each pair from both ends.
+
+    For each active agent, its partners in its 3 × 3 block of cells in slot order (the order
+    the kernels must sum in): smooth force, stiffness and friction sums, stiff partners (at
+    most ``max_partners``; ``overflow`` when more), and the gap to the nearest one in its path
+    when it keeps a headway. Plain Python floats, operation for operation as the law is
+    written, so the kernels' sums must equal these to the last bit.
+    """
+    n = len(pos_x)
+    force_x, force_y = np.zeros(n), np.zeros(n)
+    stiffness, friction = np.zeros(n), np.zeros(n)
+    partners = [[] for _ in range(n)]
+    overflow = np.zeros(n, bool)
+    ahead = np.full(n, np.inf)
+    for i in range(n):
+        if not active[i]:
+            continue
+        cx, cy = agent_cell[i] % n_cells_x, agent_cell[i] // n_cells_x
+        for row in range(max(cy - 1, 0), min(cy + 2, n_cells_y)):
+            first = cell_start[row * n_cells_x + max(cx - 1, 0)]
+            for slot in range(first, cell_start[row * n_cells_x + min(cx + 2, n_cells_x)]):
+                j = cell_agents[slot]
+                if j == i or lying[i] or lying[j]:
+                    continue
+                if space[i] != space[j] and not (link[space[i], space[j]]
+                                                 and abs(elevation[i] - elevation[j]) <= max_dz):
+                    continue
+                dx, dy = float(pos_x[i] - pos_x[j]), float(pos_y[i] - pos_y[j])
+                radii = float(radius[i] + radius[j])
+                dist = math.sqrt(dx * dx + dy * dy)
+                gap = dist - radii
+                if headway[i] > 0 and dx * dir_x[i] + dy * dir_y[i] < 0 and abs(dx * dir_y[i] - dy * dir_x[i]) < radii:
+                    ahead[i] = min(ahead[i], gap)
+                if gap > cutoff:
+                    continue
+                if gap <= margin:
+                    if len(partners[i]) < max_partners:
+                        partners[i].append(int(j))
+                        stiffness[i] += A / B * math.exp(-gap / B) + k
+                        friction[i] += kappa * max(-gap, 0.0)
+                    else:
+                        overflow[i] = True
+                    continue
+                repulsion = A * math.exp(-gap / B)
+                force_x[i] += repulsion * dx / dist
+                force_y[i] += repulsion * dy / dist
+    return force_x, force_y, stiffness, friction, partners, overflow, ahead
 
 
 def local_density(pos, space, active, disc_radius):

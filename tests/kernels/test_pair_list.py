@@ -13,10 +13,9 @@ from aforo.kernels.pair_list import BACK_OFF_STEPS, MOST_DRIFT_M, SKIN_M, new_pa
 from aforo.kernels.social_force import (
     STATUS_WALL_PUSHED,
     STATUS_WALL_REVERTED,
-    smooth_forces,
-    smooth_forces_pairwise,
 )
-from test_social_force import CELL_M, SMOOTH_OUTPUTS, _smooth_inputs
+from aforo.kernels.smooth_pass import smooth_forces, smooth_forces_pairwise
+from test_social_force import CELL_M, SMOOTH_OUTPUTS, STRIPES, _smooth_inputs
 
 
 def _with_positions(inputs, pos_x, pos_y, cache):
@@ -46,7 +45,7 @@ def _holds(args):
 def _same(args, outputs):
     """The pass with this (possibly reused) cache gives the parallel kernel's bits."""
     expected = _outputs(args[0].size)
-    smooth_forces(*args, *expected)
+    smooth_forces(*args, *expected, STRIPES)
     for name, got, want in zip(SMOOTH_OUTPUTS, outputs, expected):
         np.testing.assert_array_equal(got, want, err_msg=name)
 
@@ -67,7 +66,7 @@ def test_a_list_is_kept_while_nobody_moves_far_and_gives_the_same_bits():
         args = _with_positions(inputs, x.copy(), y.copy(), cache)
         reused += _holds(args)
         outputs = _outputs(n)
-        smooth_forces_pairwise(*args, *outputs)
+        smooth_forces_pairwise(*args, *outputs, STRIPES)
         _same(args, outputs)
         assert cache[6][0] == args[11].size  # kept for the next pass
         assert cache[6][1] == 1  # with each agent's walls
@@ -79,7 +78,7 @@ def test_moving_past_the_drift_or_changing_cell_makes_the_list_again():
     n = inputs[0].size
     cache = new_pair_cache(n)
     args = _with_positions(inputs, inputs[0].copy(), inputs[1].copy(), cache)
-    smooth_forces_pairwise(*args, *_outputs(n))
+    smooth_forces_pairwise(*args, *_outputs(n), STRIPES)
     assert _holds(args)
     active = np.flatnonzero(inputs[8])
     # one agent a little beyond the drift, within its cell or not
@@ -88,7 +87,7 @@ def test_moving_past_the_drift_or_changing_cell_makes_the_list_again():
     moved = _with_positions(inputs, x, inputs[1].copy(), cache)
     assert not _holds(moved)
     outputs = _outputs(n)
-    smooth_forces_pairwise(*moved, *outputs)
+    smooth_forces_pairwise(*moved, *outputs, STRIPES)
     _same(moved, outputs)
     # an agent into the next cell by a millimetre
     x = moved[0].copy()
@@ -99,7 +98,7 @@ def test_moving_past_the_drift_or_changing_cell_makes_the_list_again():
     if abs(x[i] - moved[0][i]) <= MOST_DRIFT_M:
         assert not _holds(across)  # only the cell changed
     outputs = _outputs(n)
-    smooth_forces_pairwise(*across, *outputs)
+    smooth_forces_pairwise(*across, *outputs, STRIPES)
     _same(across, outputs)
 
 
@@ -113,7 +112,7 @@ def test_a_list_too_long_for_the_cache_is_made_in_chunks():
                      np.zeros(56, np.int64), np.zeros(7, np.int64))
     args = _with_positions(inputs, inputs[0].copy(), inputs[1].copy(), small)
     outputs = _outputs(n)
-    smooth_forces_pairwise(*args, *outputs)
+    smooth_forces_pairwise(*args, *outputs, STRIPES)
     _same(args, outputs)
     assert small[6][0] == -1  # too many agents to keep
 
@@ -140,7 +139,7 @@ def test_any_sequence_of_moves_gives_the_parallel_kernels_bits(seed, drift, roun
         x, y = np.where(keep, new_x, x), np.where(keep, new_y, y)
         args = _with_positions(inputs, x.copy(), y.copy(), cache)
         outputs = _outputs(n)
-        smooth_forces_pairwise(*args, *outputs)
+        smooth_forces_pairwise(*args, *outputs, STRIPES)
         _same(args, outputs)
 
 
@@ -153,7 +152,7 @@ def test_a_cache_for_fewer_agents_is_refused():
     args = inputs[:-1] + (new_pair_cache(10),)
     args = args[:-1] + (tuple(a if k != 5 else np.zeros(10, np.int64) for k, a in enumerate(args[-1])),)
     with pytest.raises(ValueError, match="fewer agents"):
-        smooth_forces_pairwise(*args, *outputs)
+        smooth_forces_pairwise(*args, *outputs, STRIPES)
 
 
 def test_walls_that_do_not_fit_are_read_from_the_cells():
@@ -164,7 +163,7 @@ def test_walls_that_do_not_fit_are_read_from_the_cells():
     cache = cache[:9] + (np.zeros(3, np.int64),) + cache[10:]
     args = _with_positions(inputs, inputs[0].copy(), inputs[1].copy(), cache)
     outputs = _outputs(n)
-    smooth_forces_pairwise(*args, *outputs)
+    smooth_forces_pairwise(*args, *outputs, STRIPES)
     _same(args, outputs)
     assert cache[6][0] == args[11].size and cache[6][1] == 0
     assert (outputs[5] > 0).any()  # some agents touch walls
@@ -179,7 +178,7 @@ def test_the_wall_guard_reads_the_kept_walls_with_the_same_outcome(seed):
     n = inputs[0].size
     cache = new_pair_cache(n)
     args = _with_positions(inputs, inputs[0].copy(), inputs[1].copy(), cache)
-    smooth_forces_pairwise(*args, *_outputs(n))
+    smooth_forces_pairwise(*args, *_outputs(n), STRIPES)
     assert cache[6][0] >= 0 and cache[6][1] == 1
     pos_x, pos_y, vel_x, vel_y, radius, space, active, agent_cell = (args[0], args[1], args[2], args[3], args[4],
                                                                       args[6], args[8], args[12])
@@ -209,14 +208,14 @@ def test_changing_space_in_place_makes_the_list_again():
     n = inputs[0].size
     cache = new_pair_cache(n)
     args = _with_positions(inputs, inputs[0].copy(), inputs[1].copy(), cache)
-    smooth_forces_pairwise(*args, *_outputs(n))
+    smooth_forces_pairwise(*args, *_outputs(n), STRIPES)
     space = args[6].copy()
     for i in np.flatnonzero(args[8])[:20]:
         space[i] = 1 - space[i]
     moved = args[:6] + (space,) + args[7:]
     assert not _holds(moved)
     outputs = _outputs(n)
-    smooth_forces_pairwise(*moved, *outputs)
+    smooth_forces_pairwise(*moved, *outputs, STRIPES)
     _same(moved, outputs)
 
 
@@ -233,7 +232,7 @@ def test_a_crowd_that_keeps_changing_cells_is_read_from_the_cells():
         args = _with_positions(inputs, x.copy(), y.copy(), cache)
         assert not _holds(args)
         outputs = _outputs(n)
-        smooth_forces_pairwise(*args, *outputs)
+        smooth_forces_pairwise(*args, *outputs, STRIPES)
         _same(args, outputs)
         if cache[6][0] >= 0:
             made.append(step)

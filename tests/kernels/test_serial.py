@@ -6,7 +6,7 @@ from numba.core.dispatcher import Dispatcher
 
 from aforo.kernels import serial
 from aforo.kernels.serial import serial_twin
-from aforo.kernels.social_force import smooth_forces, smooth_forces_pairwise
+from aforo.kernels.smooth_pass import smooth_forces, smooth_forces_pairwise
 from aforo.kernels.step import advance, advance_serial
 
 
@@ -31,7 +31,9 @@ def test_twins_are_named_apart_for_the_disk_cache_and_plain_kernels_are_their_ow
     assert advance_serial.py_func.__qualname__ == "advance_serial"
     twin = serial_twin(smooth_forces)
     assert twin.py_func.__qualname__ == "smooth_forces_pairwise_serial"  # registered algorithm
-    assert serial._called_kernels(twin)["gather_by_cell"].py_func.__qualname__ == "gather_by_cell_serial"
+    gathered = serial._called_kernels(twin)["_pass_arrays"]  # not parallel, but calls a parallel kernel
+    assert gathered.py_func.__qualname__ == "_pass_arrays_serial"
+    assert serial._called_kernels(gathered)["gather_by_cell"].py_func.__qualname__ == "gather_by_cell_serial"
     assert serial_twin(smooth_forces_pairwise) is twin
     plain = serial._called_kernels(advance)["build_agent_cells"]
     assert not plain.targetoptions.get("parallel") and serial_twin(plain) is plain

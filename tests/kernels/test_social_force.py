@@ -17,14 +17,13 @@ from aforo.kernels.social_force import (
     P_A, P_B, P_K, P_KAPPA, P_MARGIN, P_MAX_DZ, P_RANGE,
     STATUS_PARTNER_OVERFLOW,
     pair_force,
-    smooth_forces,
-    smooth_forces_pairwise,
     split_stiff,
     stiff_accelerations,
     stiff_accelerations_pairwise,
     substep_count,
     wall_force,
 )
+from aforo.kernels.smooth_pass import smooth_forces, smooth_forces_pairwise
 
 A, B, K, KAPPA = 2000.0, 0.08, 1.2e5, 2.4e5
 
@@ -89,6 +88,7 @@ def _random_crowd(rng, n, size):
 
 
 CELL_M = 2 * 0.35 + 0.6 + 0.05
+STRIPES = 2  # threads the parallel force pass cuts its rows for (the serial twin ignores it)
 
 
 def _smooth_inputs(seed, n=120, size=6.0, listed_only=False):
@@ -117,52 +117,6 @@ def _smooth_inputs(seed, n=120, size=6.0, listed_only=False):
                np.zeros((n, MAX_STIFF_WALLS), np.int64), np.zeros(n, np.int64), np.zeros(n), np.zeros(n),
                np.zeros(n, np.int64))
     return inputs, outputs
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_smooth_forces_match_all_pairs_reference(seed):
-    inputs, outputs = _smooth_inputs(seed)
-    smooth_forces(*inputs, *outputs)
-    pos_x, pos_y, _, _, radius, _, space, elevation, active, lying, *_, walls, wall_space, _, _, link, p, ex, ey, \
-        headway, _ = inputs
-    fx, fy, partners, n_stiff, wall_list, n_walls, rate, gap_ahead, status = outputs
-    n = pos_x.size
-    pos = np.column_stack([pos_x, pos_y])
-    ref, ref_stiff, ref_walls = naive.smooth_forces(pos, radius, space, active, walls, wall_space, link, elevation,
-                                                    A, B, p[P_RANGE], p[P_MARGIN], p[P_MAX_DZ], np.column_stack([ex, ey]),
-                                                    lying)
-    np.testing.assert_allclose(np.column_stack([fx, fy]), ref, rtol=1e-9, atol=1e-9)
-    ref_gap = naive.gap_ahead(pos, radius, space, active, link, elevation, np.column_stack([ex, ey]), p[P_MAX_DZ],
-                              lying)
-    # The kernel searches the 3 × 3 cells around an agent (centres at least one cell edge,
-    # 1.35 m, away are always seen); compare where the reference's nearest blocker is that close.
-    seen = ref_gap + 2 * 0.35 < CELL_M
-    looks = active & (headway > 0)
-    assert (seen & looks).sum() > 20
-    np.testing.assert_allclose(gap_ahead[seen & looks], ref_gap[seen & looks], rtol=1e-12)
-    # pushers (headway 0) are not given a gap: only the headway rule reads it
-    assert np.isinf(gap_ahead[active & (headway == 0)]).all()
-    for i in range(n):
-        assert set(partners[i, : n_stiff[i]].tolist()) == ref_stiff[i]
-        assert set(wall_list[i, : n_walls[i]].tolist()) == ref_walls[i]
-    assert (status == 0).all()
-
-
-@pytest.mark.parametrize("seed, n, listed_only", [(0, 120, False), (1, 120, True), (2, 300, False), (3, 400, True)])
-def test_pairwise_smooth_forces_give_the_parallel_kernels_bits(seed, n, listed_only):
-    """The serial kernel evaluates each pair once; every output must still be the parallel
-    kernel's to the last bit (sums built in the same order, equal and opposite terms). 400
-    agents on 36 m² overflow some partner lists, which must be cut at the same partner."""
-    inputs, outputs = _smooth_inputs(seed, n=n, listed_only=listed_only)
-    twin_outputs = tuple(a.copy() for a in outputs)
-    smooth_forces(*inputs, *outputs)
-    smooth_forces_pairwise(*inputs, *twin_outputs)
-    for name, got, expected in zip(SMOOTH_OUTPUTS, twin_outputs, outputs):
-        np.testing.assert_array_equal(got, expected, err_msg=name)
-    active, n_stiff, status = inputs[8], outputs[3], outputs[8]
-    assert n_stiff[active].sum() > 0 and (n_stiff[~active] == 0).all()
-    if n == 400:
-        assert (status & STATUS_PARTNER_OVERFLOW).any()
 
 
 SMOOTH_OUTPUTS = ("fx", "fy", "stiff_partners", "n_stiff", "stiff_walls", "n_stiff_walls", "contact_rate",
@@ -235,7 +189,7 @@ def _stiff_inputs(seed, n, listed_only=False, coincident=0, permuted=False):
         listed = np.ones(n, bool) if listed_only else active
         cells = build_agent_cells(pos_x, pos_y, listed, -CELL_M, -CELL_M, CELL_M, inputs[13], inputs[14])
         inputs = inputs[:10] + cells + inputs[13:]
-    smooth_forces(*inputs, *outputs)
+    smooth_forces(*inputs, *outputs, STRIPES)
     fx, fy, partners, n_stiff, wall_list, n_walls, rate, _, _ = outputs
     stiff_ids, _, _ = split_stiff(active, n_stiff, n_walls, np.zeros(n, np.int64), rate)
     rng = np.random.default_rng(seed + 100)

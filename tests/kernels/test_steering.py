@@ -232,3 +232,44 @@ def test_a_walker_keeps_its_side_between_decisions_and_only_decides_on_its_own_s
     assert choice[0] != 0 and d_y[0] < 0.0
     d_x2, d_y2, _ = step(11, choice, np.ones(n))  # next step, no decision: the same side line
     assert (d_x2[0], d_y2[0]) == (d_x[0], d_y[0])
+
+
+def test_every_walker_of_a_large_crowd_is_steered_once_as_if_alone():
+    """The parallel loop runs in chunks of walkers, each chunk with one decision work space:
+    each walker's line and speed must be those it gets when it is the only orderly walker and
+    stored first (the others' headway set to 0, so the kernel leaves them alone; a walker's
+    decision reads the others' positions and velocities, not their headway or their order).
+    700 walkers at 2.5 /m² heading one way: most are slowed, many step aside."""
+    rng = np.random.default_rng(12)
+    n, side = 700, 16.7
+    x, y = rng.uniform(0, side, n), rng.uniform(0, side, n)
+    vx, vy = rng.normal(0.6, 0.3, n), rng.normal(0.0, 0.3, n)
+    angle = rng.normal(0.0, 0.4, n)
+    dir_x, dir_y = np.cos(angle), np.sin(angle)
+    r = rng.uniform(0.18, 0.25, n)
+    gap = rng.uniform(-0.05, 1.0, n)
+    speed = rng.uniform(0.8, 1.5, n)
+    active = np.ones(n, np.bool_)
+    cell, ncx = 1.35, 14
+    walls = np.array([[0.0, 0.0, side, 0.0], [0.0, side, side, side]])
+    wall_start, wall_ids = build_wall_cells(walls, 0.0, 0.0, cell, ncx, ncx)
+
+    def steer(order, headway):
+        cells = build_agent_cells(x[order], y[order], active, 0.0, 0.0, cell, ncx, ncx, order)
+        out = (dir_x[order], dir_y[order], speed[order], np.zeros(n, np.int64))
+        orderly_steering(0, 1, order, x[order], y[order], vx[order], vy[order], r[order], np.zeros(n, np.int64),
+                         np.zeros(n), active, np.zeros(n, np.int64), np.ones(n, np.bool_), np.zeros(n),
+                         np.zeros(n, np.bool_), np.zeros(n, np.bool_), headway, out[3], *cells, ncx, ncx, cell, walls,
+                         np.zeros(len(walls), np.int64), wall_start, wall_ids, np.ones((1, 1), np.bool_), 0.1,
+                         gap[order], out[0], out[1], out[2])
+        return out
+
+    together = steer(np.arange(n), np.full(n, 0.5))
+    for i in range(n):
+        first = np.arange(n)
+        first[[0, i]] = first[[i, 0]]
+        alone = steer(first, np.where(np.arange(n) == 0, 0.5, 0.0))
+        for name, got, want in zip(("dir_x", "dir_y", "speed", "choice"), together, alone):
+            assert got[i] == want[0], (name, i)
+    assert (together[3] != 0).sum() > 50  # many stepped aside
+    assert (together[2] < speed).sum() > n / 2  # most were slowed

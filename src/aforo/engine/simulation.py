@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numba
 import numpy as np
 
 from aforo.engine.behaviour import Behaviour
@@ -249,7 +250,7 @@ class Simulation:
         pipeline = advance if (self.parallel if parallel is None else parallel) else advance_serial
         return pipeline(
             n_steps, self.time_step_s, self.params, agents, self._venue_tuple, self.venue.leaves.kernel_tuple(),
-            self._scratch.kernel_tuple(), self._events, 0, self.step_index, agent_id,
+            self._scratch.kernel_tuple(), self._events, 0, self.step_index, agent_id, numba.get_num_threads(),
         )
 
     def _advance_in_cell_order(self, n_steps: int):

@@ -51,6 +51,7 @@ from aforo.kernels.doors import (
 from aforo.kernels.floor import invalidate_body_cache, slow_over_bodies, weight_on_bodies
 from aforo.kernels.pair_list import invalidate_pair_cache
 from aforo.kernels.serial import serial_twin
+from aforo.kernels.smooth_pass import smooth_forces
 from aforo.kernels.steering import DECISION_INTERVAL_S, orderly_steering
 from aforo.kernels.social_force import (
     P_BODY_FOOTPRINT,
@@ -65,14 +66,13 @@ from aforo.kernels.social_force import (
     P_STABILITY,
     free_accelerations,
     kick_drift,
-    smooth_forces,
     split_stiff,
     substep_count,
 )
 
 
 @njit(cache=True)
-def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_events, first_step, agent_id):
+def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_events, first_step, agent_id, threads):
     """Run ``n_steps`` outer steps in place. Returns (n_events, total sub-steps, most in a step).
 
     ``n_events`` is −1 on return if the event buffers overflowed (the caller drains them every
@@ -83,6 +83,9 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
     a result (the order of partners in a force sum, leaves summing torques, parting coincident
     bodies) the kernels follow the original order, so the run is the same, bit for bit, either
     way. Line events come in index order within a step; the engine puts them in id order.
+
+    ``threads`` is numba's thread count, which the force pass divides its work by (the serial
+    twin ignores it); any value gives the same bits.
     """
     (pos_x, pos_y, vel_x, vel_y, radius, mass, desired_speed, relaxation_time, space, elevation,
      active, field_of_agent, dir_x, dir_y, status, contact_force, headway_time, start_step, moving,
@@ -132,7 +135,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
             cell_start, cell_agents, agent_cell, n_cells_x, n_cells_y,
             walls, wall_space, wall_cell_start, wall_cell_ids, space_link, params, dir_x, dir_y, headway_time,
             pair_cache, smooth_fx, smooth_fy, stiff_partners, n_stiff, stiff_walls, n_stiff_walls, contact_rate,
-            gap_ahead, status,
+            gap_ahead, status, threads,
         )
         orderly_steering(
             first_step + step, decide_steps, agent_id, pos_x, pos_y, vel_x, vel_y, radius, space, elevation, active,

@@ -36,11 +36,11 @@ from aforo.kernels.social_force import (
     STATUS_WALL_REVERTED,
     free_accelerations,
     kick_drift,
-    smooth_forces,
     split_stiff,
     stiff_accelerations,
     substep_count,
 )
+from aforo.kernels.smooth_pass import smooth_forces
 from aforo.kernels.steering import DECISION_INTERVAL_S, orderly_steering
 from aforo.scenario.model import PhysicsParameters, Population
 
@@ -230,7 +230,7 @@ class PeriodicCorridor:
                 cell_start, cell_agents, agent_cell, self.n_cx, self.n_cy,
                 self.walls, self.wall_space, self.wall_start, self.wall_ids, self.space_link, self.params,
                 b["dir_x"], b["dir_y"], b["headway"], self.pair_cache, b["fx"], b["fy"], b["partners"], b["n_stiff"], b["walls"],
-                b["n_walls"], b["rate"], b["gap"], b["status"],
+                b["n_walls"], b["rate"], b["gap"], b["status"], numba.get_num_threads(),
             )
             b["steer"][:n] = c.steer_choice
             b["steer"][n:] = 0
