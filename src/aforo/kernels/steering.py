@@ -148,8 +148,8 @@ def orderly_steering(
     n_agents = pos_x.size
     n_chunks = min(n_agents, _CHUNKS)
     for chunk in prange(n_chunks):
-        # a decision's work space, once per chunk of walkers: allocated per decision (inside the
-        # parallel loop) it cost a sixteenth of the stage at 100 000 agents
+        # a decision's work space, once per chunk of walkers: allocated per decision inside the
+        # parallel loop, the threads waited on each other for the allocator (docs/performance.md)
         lines = _line_space()
         for i in range(chunk * n_agents // n_chunks, (chunk + 1) * n_agents // n_chunks):
             if not active[i] or headway_time[i] <= 0.0:
@@ -289,7 +289,7 @@ def _line(
             radii = ri + radius[j]
             on_line = dx * ux + dy * uy > 0.0 and abs(dx * uy - dy * ux) < radii
             if not (on_line or with_free):
-                continue  # (its gap could only lower ``gap`` on the line: no square root needed)
+                continue  # off the line a neighbour cannot change ``gap``: no square root needed
             now = math.sqrt(dx * dx + dy * dy) - radii
             if now >= horizon_m + 2.0 * speed:
                 continue  # out of reach within the horizon even head-on
