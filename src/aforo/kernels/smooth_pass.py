@@ -133,7 +133,7 @@ def visit_pairs(
     at or after ``write_end`` (the next stripe's first row) is left to that stripe.
 
     Candidates come from the cells, or with ``listing`` from the pair list (kernels/pair_list.py;
-    agent ``own``'s pairs at ``pair_start[own − list_first]``). ``keep`` is work space with room
+    agent ``own``'s pairs at ``pair_start[own − list_first]``; only for one stripe, write_first 0). ``keep`` is work space with room
     for the most candidates an agent has. Sums are per slot; the caller hands them to agents.
     """
     A = params[P_A]
@@ -170,8 +170,6 @@ def visit_pairs(
                                        looks_i, exi, eyi, cell_looks[slot], cell_ex[slot], cell_ey[slot])
         for entry in range(first, end):
             slot = pair_slot[entry] if listing else keep[entry]
-            if slot < write_first:
-                continue  # (lists serve one stripe only: never)
             sj = cell_space[slot]
             j = cell_agents[slot]
             if sj != si and not may_interact(si, sj, elevation[i], elevation[j], space_link, max_dz):
