@@ -124,6 +124,7 @@ STAGE_OF = {
     "update_elevation": "elevation",
     "slow_over_bodies": "bodies on the floor", "weight_on_bodies": "bodies on the floor",
     "invalidate_pair_cache": "cells", "invalidate_body_cache": "cells",  # once a call: the lists kept between steps
+    "invalidate_nav_cache": "directions",
 }
 
 

@@ -12,6 +12,8 @@ from aforo.kernels.constraints import (
     cross_lines,
     desired_directions,
     guard_non_finite,
+    invalidate_nav_cache,
+    new_nav_cache,
     update_elevation,
 )
 from aforo.kernels.social_force import STATUS_NON_FINITE
@@ -72,7 +74,7 @@ def test_desired_directions_read_the_agents_cell_and_apply_stair_factors():
     dx, dy = np.full(5, 0.6), np.full(5, 0.8)
     speed = np.zeros(5)
     desired_directions(pos[:, 0].copy(), pos[:, 1].copy(), space, np.ones(5, bool), which, ox, oy, nx, ny, offset,
-                       cell, field, uphill, up, down, v0, dx, dy, speed)
+                       cell, field, uphill, up, down, v0, dx, dy, speed, new_nav_cache(5))
     for i in range(5):
         s = space[i]
         ix, iy = int(math.floor((pos[i, 0] - ox[s]) / cell)), int(math.floor((pos[i, 1] - oy[s]) / cell))
@@ -83,6 +85,30 @@ def test_desired_directions_read_the_agents_cell_and_apply_stair_factors():
         climb = expected @ uphill[s]
         factor = up[s] if climb > 0 else down[s] if climb < 0 else 1.0
         assert speed[i] == v0[i] * factor
+
+
+def test_nav_cache_reads_the_raster_again_when_cell_or_field_changes_and_after_invalidation():
+    # one space, a 3 × 1 raster of 1 m cells, two fields; every cell has its own direction
+    field = np.array([[[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]], [[0.6, 0.8], [0.8, 0.6], [0.0, -1.0]]])
+    one = np.zeros(1, np.int64)
+    grid = (np.zeros(1), np.zeros(1), np.array([3]), np.array([1]), np.array([0, 3]), 1.0)
+    stairs = (np.zeros((1, 2)), np.ones(1), np.ones(1), np.ones(1))
+    cache = new_nav_cache(1)
+    dx, dy, speed = np.zeros(1), np.zeros(1), np.zeros(1)
+
+    def read(x, which, directions):
+        desired_directions(np.array([x]), np.array([0.5]), one, np.ones(1, bool), np.array([which]), *grid,
+                           directions, *stairs[:3], stairs[3], dx, dy, speed, cache)
+        return dx[0], dy[0]
+
+    assert read(0.2, 0, field) == (1.0, 0.0)
+    assert read(1.5, 0, field) == (0.0, 1.0)  # another cell
+    assert read(1.7, 1, field) == (0.8, 0.6)  # same cell, another field
+    changed = field.copy()
+    changed[1, 1] = (0.0, -1.0)
+    assert read(1.9, 1, changed) == (0.8, 0.6)  # same key: the last read, as documented
+    invalidate_nav_cache(cache)
+    assert read(1.9, 1, changed) == (0.0, -1.0)  # forgotten: the raster again
 
 
 def test_update_elevation_and_non_finite_guard():

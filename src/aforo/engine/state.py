@@ -9,6 +9,7 @@ import numpy as np
 from aforo.engine.spawn import place
 from aforo.hazards.floor import DEFAULT_FLOOR, FloorParameters
 from aforo.kernels.doors import MAX_STIFF_LEAVES
+from aforo.kernels.constraints import new_nav_cache
 from aforo.kernels.floor import new_body_cache
 from aforo.kernels.pair_list import new_pair_cache
 from aforo.kernels.social_force import (
@@ -205,6 +206,7 @@ class Scratch:
     agent_leaf_force: np.ndarray
     pair_cache: tuple  # the serial force pass's pair list (kernels/pair_list.py)
     body_cache: tuple  # the agents near each body on the floor (kernels/floor.py)
+    nav_cache: tuple  # each agent's last navigation raster read (kernels/constraints.py)
 
     @staticmethod
     def for_agents(n: int) -> "Scratch":
@@ -222,6 +224,7 @@ class Scratch:
             agent_leaf_force=np.zeros((n, MAX_STIFF_LEAVES)),
             pair_cache=new_pair_cache(n),
             body_cache=new_body_cache(n),
+            nav_cache=new_nav_cache(n),
         )
 
     def kernel_tuple(self) -> tuple:

@@ -38,6 +38,7 @@ from aforo.kernels.constraints import (
     desired_directions,
     enforce_walls,
     guard_non_finite,
+    invalidate_nav_cache,
     update_elevation,
 )
 from aforo.kernels.contact import contact_substeps
@@ -96,7 +97,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
      x_min, y_min, cell_size, n_cells_x, n_cells_y) = venue
     (old_x, old_y, smooth_fx, smooth_fy, stiff_partners, n_stiff, stiff_walls, n_stiff_walls,
      contact_rate, acc_x, acc_y, radial_sum, speed_now, gap_ahead, stiff_leaves, n_stiff_leaves,
-     agent_leaf_torque, agent_leaf_force, pair_cache, body_cache) = scratch
+     agent_leaf_torque, agent_leaf_force, pair_cache, body_cache, nav_cache) = scratch
     (leaf_hinge_x, leaf_hinge_y, leaf_length, leaf_base, leaf_sign, leaf_max, leaf_inertia,
      leaf_space, leaf_mode, leaf_handle_force, leaf_frame, leaf_angle, leaf_omega, leaf_segment,
      leaf_torque, leaf_force_sum, leaf_closing_sum, leaf_handle_torque) = leaves
@@ -107,6 +108,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
     decide_steps = max(1, int(round(DECISION_INTERVAL_S / dt)))
     invalidate_pair_cache(pair_cache)  # agents renumbered, headways and bodies changed since the last call
     invalidate_body_cache(body_cache)
+    invalidate_nav_cache(nav_cache)  # fields may have been recomputed, agents renumbered
     for step in range(n_steps):
         old_x[:] = pos_x
         old_y[:] = pos_y
@@ -118,7 +120,7 @@ def advance(n_steps, dt, params, agents, venue, leaves, scratch, events, n_event
         desired_directions(
             pos_x, pos_y, space, active, field_of_agent, grid_origin_x, grid_origin_y, grid_nx,
             grid_ny, grid_offset, nav_cell_size, field_direction, space_uphill, space_factor_up,
-            space_factor_down, desired_speed, dir_x, dir_y, speed_now,
+            space_factor_down, desired_speed, dir_x, dir_y, speed_now, nav_cache,
         )
         apply_roles(
             first_step + step, pos_x, pos_y, active, start_step, moving, hold_x, hold_y, hold_force,
