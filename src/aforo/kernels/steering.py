@@ -65,6 +65,7 @@ ANTICIPATION_S = 1.0  # how long before a predicted collision a walker turns asi
 DECISION_INTERVAL_S = 0.25  # a walker reconsiders its line this often (staggered over walkers)
 MIN_GAIN = 0.2  # least gain for stepping aside, as a share of the desired speed (CALIBRATED: above)
 _CHUNKS = 256  # chunks of walkers in the parallel loop, each with its own decision work space
+_MIN_CHUNK = 64  # walkers a chunk holds at least: a small crowd allocates a work space or two a step, not one a walker
 
 
 @njit(cache=True, inline="always")
@@ -146,7 +147,7 @@ def orderly_steering(
     chosen side line, at that line's headway speed, as the field's direction turns.
     """
     n_agents = pos_x.size
-    n_chunks = min(n_agents, _CHUNKS)
+    n_chunks = min(n_agents // _MIN_CHUNK + 1, _CHUNKS)
     for chunk in prange(n_chunks):
         # a decision's work space, once per chunk of walkers: allocated per decision inside the
         # parallel loop, the threads waited on each other for the allocator (docs/performance.md)
