@@ -39,18 +39,15 @@ Results are printed as a table and written as JSON to benchmarks/results/.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import platform
 import time
-from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 from numba import get_num_threads, njit, prange
 
-from machine import cpu_seconds, git_revision, machine_description, machine_load, others_share
-from room_with_door import RESULTS_DIR, _restore, _snapshot, _timed_steps, profile_stages, room_with_door
+from machine import cpu_seconds, git_revision, machine_description, machine_load, others_share, write_results
+from room_with_door import _restore, _snapshot, _timed_steps, profile_stages, room_with_door
 
 WARM_UP_STEPS = 50
 PROFILED_STEPS = 100
@@ -381,12 +378,8 @@ def main() -> None:
     args = parser.parse_args()
     res = run(args.agents, args.repeat)
     print_result(res)
-    RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS_DIR / f"floor-{stamp}.json"
     machine = {"platform": platform.platform(), **machine_description(), "aforo": git_revision()}
-    out.write_text(json.dumps({"machine": machine, "result": res}, indent=2))
-    print(f"written {out}")
+    write_results({"machine": machine, "result": res}, "floor")
 
 
 if __name__ == "__main__":

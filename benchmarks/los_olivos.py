@@ -37,10 +37,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 
-from machine import cpu_seconds, git_revision, machine_load, others_share  # noqa: I001  (benchmarks/)
+from machine import cpu_seconds, git_revision, machine_load, others_share, write_results  # noqa: I001  (benchmarks/)
 
 REPO = Path(__file__).resolve().parents[1]
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 DEFAULT_SCENARIO = REPO / "scenarios" / "los-olivos" / "prosecution.toml"
 
 
@@ -232,15 +231,7 @@ def main() -> None:
         args.json.write_text(json.dumps(report))
         return
     print_report(report)
-    _write(report, "los_olivos")
-
-
-def _write(report: dict, name: str) -> None:
-    RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS_DIR / f"{name}-{stamp}.json"
-    path.write_text(json.dumps(report, indent=2))
-    print(f"written to {path}")
+    write_results(report, "los_olivos")
 
 
 def compare_with_baseline(args) -> None:
@@ -266,7 +257,7 @@ def compare_with_baseline(args) -> None:
     best = {side: min(r["best"]["wall_s"] for r in runs) for side, runs in reports.items()}
     print(f"best: baseline {best['baseline']:.2f} s, current {best['current']:.2f} s: "
           f"{best['baseline'] / best['current']:.2f} × faster")
-    _write({"baseline_src": sides["baseline"], "runs": reports, "best_s": best}, "los_olivos-ab")
+    write_results({"baseline_src": sides["baseline"], "runs": reports, "best_s": best}, "los_olivos-ab")
 
 
 def print_report(report: dict) -> None:

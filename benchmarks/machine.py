@@ -39,6 +39,21 @@ def machine_load() -> tuple[float, float, float]:
     return tuple(round(x, 2) for x in os.getloadavg())
 
 
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def write_results(report: dict, name: str) -> Path:
+    """Write ``report`` as JSON to benchmarks/results/<name>-<UTC stamp>.json, say so, return the path."""
+    from datetime import datetime, timezone
+    import json
+
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{name}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print(f"written to {path}")
+    return path
+
+
 def git_revision() -> str:
     try:
         return subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import math
 import multiprocessing
 import os
@@ -39,17 +38,14 @@ import resource
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import fields, replace
-from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 
-from machine import cpu_seconds, git_revision, machine_description, machine_load, others_share
+from machine import cpu_seconds, git_revision, machine_description, machine_load, others_share, write_results
 
 DENSITY_PER_M2 = 2.0
 EXIT_WIDTH_PER_1000_M = 1.2
 DEFAULT_STEPS = {1_000: 1_000, 10_000: 300, 100_000: 100}
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 THREAD_SETTINGS = ("NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
 
 
@@ -382,12 +378,8 @@ def main() -> None:
                                     args.sorted))
     print_results(results)
 
-    RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS_DIR / f"room_with_door-{stamp}.json"
     machine = {"platform": platform.platform(), **machine_description(), "aforo": git_revision()}
-    out.write_text(json.dumps({"machine": machine, "results": results}, indent=2))
-    print(f"written {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
+    write_results({"machine": machine, "results": results}, "room_with_door")
 
 
 if __name__ == "__main__":

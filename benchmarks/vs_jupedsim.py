@@ -33,17 +33,14 @@ machine may be shared (its load is recorded with every number).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
-from machine import cpu_seconds, git_revision, machine_description, machine_load, others_share
+from machine import cpu_seconds, git_revision, machine_description, machine_load, others_share, write_results
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SIZES = {500: 20.0, 2_000: 32.0, 8_000: 64.0}  # agents: room side (m)
 DOOR_WIDTH_M = 1.2
 WALL_THICKNESS_M = 0.2
@@ -239,13 +236,10 @@ def main() -> None:
     warm_up()
     rows = [compare(n, args.steps) for n in args.agents]
     print_table(rows)
-    RESULTS_DIR.mkdir(exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS_DIR / f"vs_jupedsim-{stamp}.json"
     report = {"rows": rows, "jupedsim": jupedsim.__version__, "machine": machine_description(),
               "revision": git_revision(), "utc": stamp, "load_after": machine_load(), "pid": os.getpid()}
-    path.write_text(json.dumps(report, indent=2))
-    print(f"written to {path}")
+    write_results(report, "vs_jupedsim")
 
 
 if __name__ == "__main__":
