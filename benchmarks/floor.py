@@ -298,7 +298,8 @@ def bare_stages(sim, repeats: int) -> dict[str, float]:
             x, y, origin_x[space0], origin_y[space0], raster_nx[space0], raster_cell_m, own_field,
             ex.copy(), ey.copy()), repeats),
         "social forces": _median_ms(lambda k: bare_social_forces(
-            x, y, r, start, nx, ny, p.social_repulsion_strength, p.social_repulsion_range, p.interaction_range, fx, fy), repeats),
+            x, y, r, start, nx, ny, p.social_repulsion_strength, p.social_repulsion_range, p.interaction_range,
+            fx, fy), repeats),
         "stepping aside": _median_ms(lambda k: bare_decisions(
             k, x, y, vx, vy, r, ex, ey, speed, float(np.median(headway)), start, nx, ny, x_min, y_min, cell_m,
             chosen), repeats),
@@ -367,7 +368,8 @@ def print_result(res: dict) -> None:
     console = Console(width=120)
     console.print(table)
     console.print(f"Budget for {BUDGET_SIM_S_PER_WALL_S:g} simulated s per wall s: {res['budget_ms_per_step']:.1f} ms "
-                  f"a step. aforo's step without the stage clocks: {res['aforo_unprofiled_ms_per_step']:.2f} ms. Load before {res['load_before'][0]:.2f}; others' CPU {100 * res['others_cpu_share']:.0f} %. "
+                  f"a step. aforo's step without the stage clocks: {res['aforo_unprofiled_ms_per_step']:.2f} ms. "
+                  f"Load before {res['load_before'][0]:.2f}; others' CPU {100 * res['others_cpu_share']:.0f} %. "
                   f"Profiled run ends as the plain run: {res['profiled_run_matches_plain_run']}.")
 
 

@@ -8,8 +8,8 @@ import numpy as np
 
 from aforo.engine.spawn import place
 from aforo.hazards.floor import DEFAULT_FLOOR, FloorParameters
-from aforo.kernels.doors import MAX_STIFF_LEAVES
 from aforo.kernels.constraints import new_nav_cache
+from aforo.kernels.doors import MAX_STIFF_LEAVES
 from aforo.kernels.floor import new_body_cache
 from aforo.kernels.pair_list import new_pair_cache
 from aforo.kernels.social_force import (

@@ -65,7 +65,7 @@ ANTICIPATION_S = 1.0  # how long before a predicted collision a walker turns asi
 DECISION_INTERVAL_S = 0.25  # a walker reconsiders its line this often (staggered over walkers)
 MIN_GAIN = 0.2  # least gain for stepping aside, as a share of the desired speed (CALIBRATED: above)
 _CHUNKS = 256  # chunks of walkers in the parallel loop, each with its own decision work space
-_MIN_CHUNK = 64  # walkers a chunk holds at least: a small crowd allocates a work space or two a step, not one a walker
+_MIN_CHUNK = 64  # walkers a chunk holds at least: a small crowd allocates a work space or two, not one a walker
 
 
 @njit(cache=True, inline="always")
