@@ -61,17 +61,14 @@ def test_bare_social_forces_equal_the_sum_over_all_pairs(stripes):
 
 
 def _collision_distance(dx, dy, radii, wx, wy, speed):
-    closing = dx * wx + dy * wy
-    if closing <= 0.0:
-        return math.inf
-    excess = dx * dx + dy * dy - radii * radii
-    if excess <= 0.0:
-        return 0.0
-    w2 = wx * wx + wy * wy
-    disc = closing * closing - w2 * excess
-    if disc < 0.0 or w2 < 1e-18:
-        return math.inf
-    return speed * (closing - math.sqrt(disc)) / w2
+    """Distance walked at ``speed`` until the discs touch: the first t ≥ 0 with
+    |d − w t| = radii, found as a root of the quadratic (not the benchmark's closed form)."""
+    approaching = dx * wx + dy * wy > 0.0
+    if dx * dx + dy * dy <= radii * radii:
+        return 0.0 if approaching else math.inf
+    roots = np.roots([wx * wx + wy * wy, -2.0 * (dx * wx + dy * wy), dx * dx + dy * dy - radii * radii])
+    times = [t.real for t in roots if abs(t.imag) < 1e-12 and t.real >= 0.0]
+    return speed * min(times) if times and approaching else math.inf
 
 
 def _decide(i, x, y, vx, vy, r, ex, ey, speed, headway_s):
